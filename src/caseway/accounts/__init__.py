@@ -1,0 +1,1 @@
+"""People, their roles (memberships in the association, an institution or a center), API tokens."""

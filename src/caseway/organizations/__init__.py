@@ -1,0 +1,1 @@
+"""The association, its member institutions, their centers, departments and clinicians."""
