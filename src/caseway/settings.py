@@ -45,7 +45,7 @@ FIELD_ENCRYPTION_KEY = env_str("CASEWAY_FIELD_ENCRYPTION_KEY", "")
 if IS_PRODUCTION and not FIELD_ENCRYPTION_KEY:
     raise ImproperlyConfigured(
         "CASEWAY_FIELD_ENCRYPTION_KEY must be set in production (generate one with "
-        "`caseway generate-key`)."
+        "`caseway generatekey`)."
     )
 
 ALLOWED_HOSTS = env_list("CASEWAY_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["*"])

@@ -145,3 +145,34 @@ class EventFilter:
     def as_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v)
                 for k, v in self.__dict__.items() if v not in ("", None)}
+
+
+def search(actor: Any, event_filter: EventFilter) -> models.QuerySet[AuditEvent]:
+    """The events the actor may read that match the filter; the search itself is recorded."""
+    from caseway.core import access
+
+    queryset = event_filter.apply(access.scope(actor, AuditEvent))
+    write_event(actor, AuditAction.SEARCH, entity_type="audit.auditevent",
+                detail={"filter": event_filter.as_dict()})
+    return queryset
+
+
+def export(actor: Any, event_filter: EventFilter, fmt: str, reason: str) -> Iterator[str]:
+    """Export matching events as FHIR NDJSON or CSV. A reason is required and recorded first."""
+    from caseway.audit.export import csv_lines, ndjson_lines
+    from caseway.core import access
+    from caseway.core.access import Action
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("A reason is required to export the audit trail.")
+    if fmt not in ("ndjson", "csv"):
+        raise ValueError(f"Unknown export format {fmt!r}.")
+    access.authorize(actor, AuditEvent, Action.EXPORT)
+    queryset = event_filter.apply(access.scope(actor, AuditEvent)).order_by("sequence")
+    write_event(actor, AuditAction.EXPORT, entity_type="audit.auditevent", reason=reason,
+                detail={"filter": event_filter.as_dict(), "format": fmt,
+                        "count": queryset.count()})
+    rows = queryset.iterator(chunk_size=2000)
+    return ndjson_lines(rows) if fmt == "ndjson" else csv_lines(rows)
+

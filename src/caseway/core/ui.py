@@ -42,6 +42,8 @@ class PageSet:
     ordering: tuple[str, ...] = ("pk",)
     page_size: int = 25
     related_lists: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    #: Pages offered besides list and detail (those need a form_class).
+    actions: tuple[str, ...] = ("add", "edit", "void")
 
     @property
     def name(self) -> str:
@@ -56,11 +58,12 @@ class PageSet:
             ("<int:pk>/", DetailPage, "detail"),
         ]
         if self.form_class is not None:
-            views += [
+            offered = [
                 ("add/", CreatePage, "add"),
                 ("<int:pk>/edit/", EditPage, "edit"),
                 ("<int:pk>/void/", VoidPage, "void"),
             ]
+            views += [view for view in offered if view[2] in self.actions]
         return [
             path(f"{self.name}s/{route}", view.as_view(pages=self), name=f"{self.name}_{page}")
             for route, view, page in views
@@ -141,7 +144,7 @@ class ListPage(GatedView):
         )
         context = self.context(
             page=page, query=query, show_voided=show_voided,
-            can_add=pages.form_class is not None and may(self.actor, pages.model, Action.ADD),
+            can_add=pages.form_class is not None and "add" in pages.actions and may(self.actor, pages.model, Action.ADD),
         )
         template = "core/_object_table.html" if request.htmx else "core/object_list.html"  # type: ignore[attr-defined]
         return render(request, template, context)
@@ -159,12 +162,13 @@ class DetailPage(GatedView):
                 rows = rows.filter(voided=False)
             related.append((title, columns, rows))
         editable = self.pages.form_class is not None
+        actions = self.pages.actions
         return render(request, "core/object_detail.html", self.context(
             object=obj,
             related=related,
             history=history_of(obj),
-            can_change=editable and may(self.actor, self.pages.model, Action.CHANGE, obj),
-            can_void=editable and hasattr(obj, "voided") and not obj.voided  # type: ignore[attr-defined]
+            can_change=editable and "edit" in actions and may(self.actor, self.pages.model, Action.CHANGE, obj),
+            can_void=editable and "void" in actions and hasattr(obj, "voided") and not obj.voided  # type: ignore[attr-defined]
             and may(self.actor, self.pages.model, Action.VOID, obj),
         ))
 

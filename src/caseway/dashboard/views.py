@@ -1,0 +1,62 @@
+"""The signed-in home page: your roles, the directory at a glance, registrations to renew."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from caseway.accounts.actor import actor_for
+from caseway.core import access
+from caseway.core.ui import may
+from caseway.organizations.models import (
+    RENEWAL_WINDOW_DAYS,
+    Center,
+    Clinician,
+    Department,
+    Institution,
+    InstitutionRegistration,
+)
+
+COUNTED = [Institution, Center, Department, Clinician]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request)
+    counts: list[dict[str, Any]] = []
+    for model in COUNTED:
+        if may(actor, model, access.Action.VIEW):
+            number = access.scope(actor, model).filter(voided=False).count()
+            counts.append({"label": model._meta.verbose_name_plural, "number": number,
+                           "url": f"organizations:{model._meta.model_name}_list"})
+    renewals: list[InstitutionRegistration] = []
+    if may(actor, InstitutionRegistration, access.Action.VIEW):
+        horizon = timezone.localdate() + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+        renewals = list(
+            access.scope(actor, InstitutionRegistration)
+            .filter(voided=False, expires_on__lte=horizon)
+            .order_by("expires_on")[:20]
+        )
+    return render(request, "dashboard/home.html", {
+        "counts": counts, "renewals": renewals, "roles": _role_rows(list(actor.grants)),
+    })
+
+
+def _role_rows(grants: list[Any]) -> list[dict[str, Any]]:
+    """Role names and places for display, resolved with two small queries."""
+    from caseway.accounts.roles import Role
+
+    institution_ids = {g.institution_id for g in grants if g.institution_id}
+    center_ids = {g.center_id for g in grants if g.center_id}
+    institutions = {i.pk: i for i in Institution.objects.filter(pk__in=institution_ids)}
+    centers = {c.pk: c for c in Center.objects.filter(pk__in=center_ids)}
+    rows = []
+    for grant in grants:
+        place = centers.get(grant.center_id) or institutions.get(grant.institution_id)
+        rows.append({"role": Role(grant.role).label, "place": place})
+    return rows

@@ -1,0 +1,25 @@
+"""Top-level URL map. Each domain app owns its URLs; the API is one NinjaAPI at /api/."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+from caseway.accounts.views import set_language
+from caseway.api import api
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", include("caseway.dashboard.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("caseway.accounts.urls")),
+    path("directory/", include("caseway.organizations.urls")),
+    path("audit/", include("caseway.audit.urls")),
+    path("api/", api.urls),
+    path("i18n/language/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
+]
