@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, FilterSchema, ModelSchema, Router, Schema
+from typing import Annotated
+
+from ninja import FilterLookup, Field, FilterSchema, ModelSchema, Router, Schema
 
 from caseway.accounts.actor import actor_for
 from caseway.accounts.models import Membership, User
@@ -21,8 +23,8 @@ class UserOut(ModelSchema):
 
 
 class UserFilter(FilterSchema):
-    q: str | None = Field(None, q=["email__icontains", "full_name__icontains",
-                                   "full_name_ko__icontains"])
+    q: Annotated[str | None, FilterLookup(["email__icontains", "full_name__icontains",
+                                   "full_name_ko__icontains"])] = None
 
 
 class MembershipOut(ModelSchema):

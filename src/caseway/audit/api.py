@@ -1,6 +1,5 @@
 """Audit trail under /api/audit/: search and export, for privacy officers only."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any

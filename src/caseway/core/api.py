@@ -4,7 +4,8 @@ Each domain app contributes a Router; ``caseway.urls`` mounts the whole API at /
 OpenAPI document at /api/openapi.json and interactive docs at /api/docs.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: ninja must see the local schema classes in route
+# signatures as real objects, not as strings it cannot resolve.
 
 import copy
 from collections.abc import Callable

@@ -85,6 +85,13 @@ def may(actor: Any, model: type[models.Model], action: Action, obj: Any = None) 
     return True
 
 
+def https_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """Model-form field factory: a web address typed without a scheme means https."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class VersionedForm(forms.ModelForm):  # type: ignore[type-arg]
     """A model form that carries the version it was based on."""
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, FilterSchema, ModelSchema, Router, Schema
+from typing import Annotated
+
+from ninja import FilterLookup, Field, FilterSchema, ModelSchema, Router, Schema
 
 from caseway.core.api import Resource, add_resource_routes
 from caseway.organizations.choices import CenterKind, DepartmentKind, RegistrationKind
@@ -57,8 +59,8 @@ class InstitutionPatch(Schema):
 
 
 class InstitutionFilter(FilterSchema):
-    q: str | None = Field(None, q=["name_en__icontains", "name_ko__icontains", "code"])
-    city: str | None = Field(None, q=["city_en__iexact", "city_ko__iexact"])
+    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = None
+    city: Annotated[str | None, FilterLookup(["city_en__iexact", "city_ko__iexact"])] = None
     voided: bool | None = None
 
 
@@ -92,7 +94,7 @@ class RegistrationPatch(Schema):
 class RegistrationFilter(FilterSchema):
     institution: int | None = None
     kind: RegistrationKind | None = None
-    expires_before: dt.date | None = Field(None, q="expires_on__lt")
+    expires_before: Annotated[dt.date | None, FilterLookup("expires_on__lt")] = None
 
 
 class CenterOut(ModelSchema):
@@ -129,7 +131,7 @@ class CenterPatch(Schema):
 class CenterFilter(FilterSchema):
     institution: int | None = None
     kind: CenterKind | None = None
-    q: str | None = Field(None, q=["name_en__icontains", "name_ko__icontains", "code"])
+    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = None
 
 
 class DepartmentOut(ModelSchema):
@@ -190,9 +192,9 @@ class ClinicianFilter(FilterSchema):
     institution: int | None = None
     department: int | None = None
     center: int | None = None
-    language: str | None = Field(None, q="languages__icontains")
-    q: str | None = Field(None, q=["name_en__icontains", "name_ko__icontains",
-                                   "specialty__icontains"])
+    language: Annotated[str | None, FilterLookup("languages__icontains")] = None
+    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains",
+                                   "specialty__icontains"])] = None
 
 
 RESOURCES = {

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from caseway.core.ui import VersionedForm
+from caseway.core.ui import VersionedForm, https_formfield
 from caseway.organizations.choices import SPOKEN_LANGUAGES
 from caseway.organizations.models import (
     Center,
@@ -26,6 +26,7 @@ class InstitutionForm(VersionedForm):
         fields = ["code", "name_en", "name_ko", "city_en", "city_ko", "address", "website",
                   "founded_year", "member_since", "ipc_contact_name", "ipc_phone", "ipc_email"]
         widgets = {"member_since": DATE}
+        formfield_callback = https_formfield
 
 
 class RegistrationForm(VersionedForm):
