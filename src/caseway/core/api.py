@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import FilterSchema, NinjaAPI, Query, Router, Schema
+from ninja import FilterSchema, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -191,7 +191,7 @@ def add_resource_routes(router: Router, res: Resource) -> None:
             access.authorize(actor, model, Action.ADD, obj)
             versioning.create(actor, obj)
             response["ETag"] = obj.etag  # type: ignore[attr-defined]
-            return 201, obj
+            return Status(201, obj)
 
     if res.update is not None:
         update_schema = res.update
