@@ -1,0 +1,84 @@
+"""The demo generator is deterministic, realistic and marks itself as synthetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import validate_totp_code
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from caseway.accounts.models import Membership, User
+from caseway.accounts.roles import Role
+from caseway.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, totp_secret
+from caseway.demo.generator import DEFAULT_SEED, DemoGenerator
+from caseway.organizations.models import Center, Clinician, Institution, InstitutionRegistration
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 25)
+
+
+def _snapshot(seed: int) -> list[tuple[Any, ...]]:
+    with transaction.atomic():
+        DemoGenerator(seed, today=TODAY).run()
+        rows = list(Clinician.objects.order_by("pk").values_list(
+            "name_en", "name_ko", "specialty", "languages", "department__name_en"))
+        rows += list(InstitutionRegistration.objects.order_by("pk").values_list(
+            "number", "expires_on"))
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_the_same_seed_gives_the_same_association() -> None:
+    first = _snapshot(DEFAULT_SEED)
+    assert first == _snapshot(DEFAULT_SEED)
+    assert first != _snapshot(DEFAULT_SEED + 1)
+
+
+def test_the_seeded_members_carry_the_public_facts() -> None:
+    DemoGenerator(today=TODAY).run()
+    gcc = Center.objects.get(code="smc-gcc")
+    assert gcc.institution.name_en == "Samsung Medical Center"
+    assert "ESGO" in gcc.description_en and "350" in gcc.description_en
+    robot = Center.objects.get(code="sev-rmis")
+    assert "2005" in robot.description_en and "20,000" in robot.description_en
+    assert Institution.objects.count() >= 5
+    smc_departments = set(gcc.institution.departments.values_list("kind", flat=True))
+    assert {"obstetrics_gynecology", "radiation_oncology", "pathology_translational_genomics",
+            "radiology", "hematology_oncology", "nuclear_medicine"} <= smc_departments
+    statuses = {r.status_on(TODAY) for r in InstitutionRegistration.objects.all()}
+    assert statuses == {"valid", "expiring", "expired"}
+
+
+def test_there_is_one_demo_account_per_role_and_staff_have_a_second_factor() -> None:
+    DemoGenerator(today=TODAY).run()
+    assert {a.role for a in DEMO_ACCOUNTS} == set(Role.values)
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        assert user.check_password(DEMO_PASSWORD) and user.is_demo
+        assert Membership.objects.filter(user=user, role=account.role).exists()
+        assert user.authenticator_set.exists() == account.is_staff
+
+
+def test_every_page_says_the_data_is_synthetic(client: Client) -> None:
+    DemoGenerator(today=TODAY).run()
+    assert "all patient data here is synthetic" in client.get("/accounts/login/").content.decode()
+    client.force_login(User.objects.get(email="admin@demo.caseway.kr"))
+    for url in ("/", "/directory/institutions/", "/people/me/"):
+        assert 'data-testid="synthetic-banner"' in client.get(url).content.decode()
+
+
+def test_the_command_loads_once_and_prints_working_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "admin@demo.caseway.kr" in out and DEMO_PASSWORD in out
+    call_command("demo")
+    assert "already loaded" in capsys.readouterr().out
+    call_command("demo", "code", "admin@demo.caseway.kr")
+    code = capsys.readouterr().out.strip()
+    assert validate_totp_code(totp_secret(DEFAULT_SEED, "admin@demo.caseway.kr"), code)
