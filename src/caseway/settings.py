@@ -1,11 +1,11 @@
 """Django settings, read from the environment.
 
-Settings fail closed: unless CASEWAY_ENV says "development" or "test", Caseway runs as production and
-refuses to start with a default or short secret key, with DEBUG on, or without an encryption key.
+Settings fail closed: unless CASEWAY_ENV says "development" or "test", Caseway runs as
+production and refuses to start with a default or short secret key, with DEBUG on, or
+without an encryption key.
 """
 
 from __future__ import annotations
-
 
 from pathlib import Path
 
@@ -26,7 +26,7 @@ IS_PRODUCTION = ENVIRONMENT == "production"
 
 DATA_DIR = Path(env_str("CASEWAY_DATA_DIR", str(PROJECT_ROOT / "var"))).resolve()
 
-_DEVELOPMENT_SECRET = "caseway-development-only-secret-key-never-use-in-production-0123456789"
+_DEVELOPMENT_SECRET = "caseway-development-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("CASEWAY_SECRET_KEY", "" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
 DEBUG = env_bool("CASEWAY_DEBUG", ENVIRONMENT == "development")
 

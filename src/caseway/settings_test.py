@@ -8,10 +8,10 @@ import os
 
 os.environ["CASEWAY_ENV"] = "test"
 
-from caseway.settings import *  # noqa: E402,F403
+from caseway.settings import *  # noqa: F403
 
 # Fast password hashing in tests only; production keeps argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The suite never collects static files; WhiteNoise then has no root to look at.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]

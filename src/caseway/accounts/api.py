@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-
-from django.http import HttpRequest
 from typing import Annotated
 
-from ninja import FilterLookup, Field, FilterSchema, ModelSchema, Router, Schema
+from django.http import HttpRequest
+from ninja import FilterLookup, FilterSchema, ModelSchema, Router, Schema
 
 from caseway.accounts.actor import actor_for
 from caseway.accounts.models import Membership, User
@@ -18,20 +17,39 @@ from caseway.core.api import Resource, add_resource_routes
 class UserOut(ModelSchema):
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "full_name_ko", "preferred_language", "time_zone",
-                  "is_active"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "full_name_ko",
+            "preferred_language",
+            "time_zone",
+            "is_active",
+        ]
 
 
 class UserFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["email__icontains", "full_name__icontains",
-                                   "full_name_ko__icontains"])] = None
+    q: Annotated[
+        str | None,
+        FilterLookup(["email__icontains", "full_name__icontains", "full_name_ko__icontains"]),
+    ] = None
 
 
 class MembershipOut(ModelSchema):
     class Meta:
         model = Membership
-        fields = ["id", "user", "role", "institution", "center", "valid_from", "valid_until",
-                  "version", "voided", "void_reason"]
+        fields = [
+            "id",
+            "user",
+            "role",
+            "institution",
+            "center",
+            "valid_from",
+            "valid_until",
+            "version",
+            "voided",
+            "void_reason",
+        ]
 
 
 class MembershipIn(Schema):
@@ -65,13 +83,23 @@ class MeOut(Schema):
 router = Router()
 
 people = Router()
-add_resource_routes(people, Resource(User, UserOut, filters=UserFilter, ordering=("full_name",),
-                                     voidable=False))
+add_resource_routes(
+    people, Resource(User, UserOut, filters=UserFilter, ordering=("full_name",), voidable=False)
+)
 router.add_router("/people", people)
 
 roles = Router()
-add_resource_routes(roles, Resource(Membership, MembershipOut, MembershipIn, MembershipPatch,
-                                    MembershipFilter, ordering=("user__full_name", "role")))
+add_resource_routes(
+    roles,
+    Resource(
+        Membership,
+        MembershipOut,
+        MembershipIn,
+        MembershipPatch,
+        MembershipFilter,
+        ordering=("user__full_name", "role"),
+    ),
+)
 router.add_router("/memberships", roles)
 
 
@@ -84,6 +112,8 @@ def me(request: HttpRequest) -> dict[str, object]:
         "id": user.pk,
         "email": user.email,
         "full_name": user.full_name,
-        "roles": [{"role": g.role, "institution": g.institution_id, "center": g.center_id}
-                  for g in actor.grants],
+        "roles": [
+            {"role": g.role, "institution": g.institution_id, "center": g.center_id}
+            for g in actor.grants
+        ],
     }

@@ -13,7 +13,7 @@ from caseway.core.ui import VersionedForm
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg,unused-ignore]
     """A new person. They set their own password through the e-mailed reset link."""
 
     class Meta:
@@ -59,7 +59,7 @@ class MembershipForm(VersionedForm):
     def _post_clean(self) -> None:
         if "person" in self.cleaned_data and not self.instance.pk:
             self.instance.user = self.cleaned_data["person"]
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
     def changes(self) -> dict[str, Any]:
         changed = super().changes()
@@ -67,7 +67,7 @@ class MembershipForm(VersionedForm):
         return changed
 
 
-class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
+class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg,unused-ignore]
     class Meta:
         model = User
         fields = ["full_name", "full_name_ko", "preferred_language", "time_zone"]
@@ -75,5 +75,6 @@ class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
-    valid_days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365,
-                                    initial=90)
+    valid_days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=365, initial=90
+    )

@@ -27,10 +27,10 @@ class UserPreferencesMiddleware:
         user = request.user
         zone = "Asia/Seoul"
         if user.is_authenticated:
-            language = user.preferred_language  # type: ignore[union-attr]
+            language = user.preferred_language
             translation.activate(language)
             request.LANGUAGE_CODE = language
-            zone = user.time_zone or zone  # type: ignore[union-attr]
+            zone = user.time_zone or zone
         timezone.activate(zoneinfo.ZoneInfo(zone))
         response = self.get_response(request)
         timezone.deactivate()
@@ -72,9 +72,7 @@ class RequireSecondFactorMiddleware:
             return False
         if not actor_for(request).is_staff_member:
             return False
-        has_totp = Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         if has_totp:
             request.session[SECOND_FACTOR_CHECKED] = user.pk
         return not has_totp

@@ -107,12 +107,20 @@ class Membership(VersionedModel, VoidableModel):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     institution = models.ForeignKey(
-        "organizations.Institution", models.PROTECT, null=True, blank=True,
-        related_name="memberships", verbose_name=_("institution"),
+        "organizations.Institution",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("institution"),
     )
     center = models.ForeignKey(
-        "organizations.Center", models.PROTECT, null=True, blank=True,
-        related_name="memberships", verbose_name=_("center"),
+        "organizations.Center",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("center"),
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -127,7 +135,9 @@ class Membership(VersionedModel, VoidableModel):
             models.CheckConstraint(
                 condition=Q(institution__isnull=True) | Q(center__isnull=True),
                 name="membership_one_scope",
-                violation_error_message=_("A role is held in an institution or a center, not both."),
+                violation_error_message=_(
+                    "A role is held in an institution or a center, not both."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
@@ -178,8 +188,10 @@ class Membership(VersionedModel, VoidableModel):
         super().clean()
         if self.role and self.level not in ALLOWED_LEVELS.get(self.role, frozenset()):
             raise ValidationError(
-                {"role": _("This role cannot be held at the %(level)s level.")
-                 % {"level": Level(self.level).label}}
+                {
+                    "role": _("This role cannot be held at the %(level)s level.")
+                    % {"level": Level(self.level).label}
+                }
             )
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
@@ -217,7 +229,10 @@ class ApiToken(models.Model):
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, key_id=key_id, key_hash=_hash_token(secret),
+            user=user,
+            name=name,
+            key_id=key_id,
+            key_hash=_hash_token(secret),
             expires_at=expires_at,
         )
         return token, f"{cls.PREFIX}{key_id}_{secret}"
@@ -226,7 +241,7 @@ class ApiToken(models.Model):
     def authenticate(cls, presented: str) -> User | None:
         if not presented.startswith(cls.PREFIX):
             return None
-        key_id, _sep, secret = presented[len(cls.PREFIX):].partition("_")
+        key_id, _sep, secret = presented[len(cls.PREFIX) :].partition("_")
         token = cls.objects.select_related("user").filter(key_id=key_id).first()
         if token is None or not secrets.compare_digest(token.key_hash, _hash_token(secret)):
             return None

@@ -80,7 +80,9 @@ class UserPolicy(Policy[User]):
             return User.objects.all()
         visible = Q(pk=actor.user.pk)
         if actor.any_role(COORDINATOR):
-            member_ids = Membership.objects.filter(_coordinated_memberships(actor)).values("user_id")
+            member_ids = Membership.objects.filter(_coordinated_memberships(actor)).values(
+                "user_id"
+            )
             visible |= Q(pk__in=member_ids)
         return User.objects.filter(visible)
 

@@ -27,8 +27,15 @@ people = PageSet(
     model=User,
     namespace=NAMESPACE,
     list_columns=["full_name", "email", "full_name_ko", "is_active"],
-    detail_fields=["email", "full_name", "full_name_ko", "preferred_language", "time_zone",
-                   "is_active", "date_joined"],
+    detail_fields=[
+        "email",
+        "full_name",
+        "full_name_ko",
+        "preferred_language",
+        "time_zone",
+        "is_active",
+        "date_joined",
+    ],
     form_class=PersonForm,
     actions=("add",),
     search_fields=["email", "full_name", "full_name_ko"],
@@ -58,15 +65,21 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return HttpResponseBadRequest(_("Unknown language."))
     target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     if request.user.is_authenticated:
         User.objects.filter(pk=request.user.pk).update(preferred_language=language)
     translation.activate(language)
     response = HttpResponseRedirect(target)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
-                        samesite="Lax", secure=request.is_secure())
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
     return response
 
 
@@ -77,10 +90,17 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Your preferences are saved."))
         return HttpResponseRedirect(reverse("accounts:preferences"))
-    roles = Membership.objects.current().filter(user=request.user).select_related(
-        "institution", "center")
-    return render(request, "accounts/preferences.html", {"form": form, "roles": roles},
-                  status=422 if form.errors else 200)
+    roles = (
+        Membership.objects.current()
+        .filter(user_id=request.user.pk)  # type: ignore[misc]
+        .select_related("institution", "center")
+    )
+    return render(
+        request,
+        "accounts/preferences.html",
+        {"form": form, "roles": roles},
+        status=422 if form.errors else 200,
+    )
 
 
 @login_required
@@ -91,10 +111,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         expires = timezone.now() + dt.timedelta(days=form.cleaned_data["valid_days"])
         _token, issued = ApiToken.issue(request.user, form.cleaned_data["name"], expires)  # type: ignore[arg-type]
         form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    tokens = ApiToken.objects.filter(user_id=request.user.pk, revoked_at__isnull=True)  # type: ignore[misc]
     context: dict[str, Any] = {"form": form, "tokens": tokens, "issued": issued}
-    return render(request, "accounts/api_tokens.html", context,
-                  status=422 if form.errors else 200)
+    return render(request, "accounts/api_tokens.html", context, status=422 if form.errors else 200)
 
 
 @login_required

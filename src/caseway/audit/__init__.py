@@ -1,1 +1,1 @@
-"""The audit trail: append-only, hash-chained events for every change and every patient-data read."""
+"""The audit trail: append-only, hash-chained events for every change and patient-data read."""

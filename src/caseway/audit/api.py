@@ -1,6 +1,5 @@
 """Audit trail under /api/audit/: search and export, for privacy officers only."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -44,10 +43,13 @@ class EventQuery(Schema):
 
     def as_filter(self) -> EventFilter:
         return EventFilter(
-            actor=self.actor, patient_id=self.patient_id,
+            actor=self.actor,
+            patient_id=self.patient_id,
             action=self.action.value if self.action else "",
             outcome=self.outcome.value if self.outcome else "",
-            entity_type=self.entity_type, date_from=self.date_from, date_to=self.date_to,
+            entity_type=self.entity_type,
+            date_from=self.date_from,
+            date_to=self.date_to,
         )
 
 
@@ -71,7 +73,6 @@ def export(request: HttpRequest, payload: ExportIn, query: Query[EventQuery]) ->
         raise ValidationError({"format": "Use ndjson or csv."})
     if len(payload.reason.strip()) < 5:
         raise ValidationError({"reason": "Say why you export the audit trail."})
-    lines = services.export(actor_for(request), query.as_filter(), payload.format,
-                            payload.reason)
+    lines = services.export(actor_for(request), query.as_filter(), payload.format, payload.reason)
     content_type = "application/fhir+ndjson" if payload.format == "ndjson" else "text/csv"
     return StreamingHttpResponse(lines, content_type=content_type)

@@ -1,4 +1,4 @@
-"""Audit events out of Caseway: FHIR R4 AuditEvent NDJSON (validated with fhir.resources) and CSV."""
+"""Audit events out of Caseway: FHIR R4 AuditEvent NDJSON (fhir.resources models) and CSV."""
 
 from __future__ import annotations
 
@@ -34,8 +34,20 @@ _TYPES: dict[str, tuple[str, str, tuple[str, str] | None, str]] = {
 _OUTCOMES = {"success": "0", "denied": "4", "failed": "8"}
 
 CSV_COLUMNS = [
-    "sequence", "occurred_at", "actor", "acting_role", "action", "entity_type", "entity_id",
-    "patient_id", "institution_id", "center_id", "outcome", "reason", "client_address", "hash",
+    "sequence",
+    "occurred_at",
+    "actor",
+    "acting_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "patient_id",
+    "institution_id",
+    "center_id",
+    "outcome",
+    "reason",
+    "client_address",
+    "hash",
 ]
 
 
@@ -56,18 +68,24 @@ def to_fhir(event: AuditEvent) -> FhirAuditEvent:
         agent["network"] = {"address": event.client_address, "type": "2"}
     entities: list[dict[str, Any]] = []
     if event.patient_id is not None:
-        entities.append({
-            "what": {"reference": f"Patient/{event.patient_id}"},
-            "type": {"system": ENTITY_TYPE, "code": "1", "display": "Person"},
-        })
+        entities.append(
+            {
+                "what": {"reference": f"Patient/{event.patient_id}"},
+                "type": {"system": ENTITY_TYPE, "code": "1", "display": "Person"},
+            }
+        )
     if event.entity_type:
-        entities.append({
-            "what": {"identifier": {
-                "system": f"urn:caseway:{event.entity_type}",
-                "value": event.entity_id,
-            }},
-            "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
-        })
+        entities.append(
+            {
+                "what": {
+                    "identifier": {
+                        "system": f"urn:caseway:{event.entity_type}",
+                        "value": event.entity_id,
+                    }
+                },
+                "type": {"system": ENTITY_TYPE, "code": "2", "display": "System Object"},
+            }
+        )
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": str(event.sequence),
@@ -83,7 +101,9 @@ def to_fhir(event: AuditEvent) -> FhirAuditEvent:
     if event.reason:
         purpose: dict[str, Any] = {"text": event.reason}
         if event.action == "break_glass":
-            purpose["coding"] = [{"system": ACT_REASON, "code": "BTG", "display": "break the glass"}]
+            purpose["coding"] = [
+                {"system": ACT_REASON, "code": "BTG", "display": "break the glass"}
+            ]
         resource["purposeOfEvent"] = [purpose]
     if event.outcome != "success":
         resource["outcomeDesc"] = str(event.detail.get("message", event.outcome))
@@ -110,12 +130,24 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield flush()
     for event in events:
-        writer.writerow([
-            event.sequence, event.occurred_at.astimezone(UTC).isoformat(), event.actor_label,
-            event.acting_role, event.action, event.entity_type, event.entity_id,
-            _blank(event.patient_id), _blank(event.institution_id), _blank(event.center_id),
-            event.outcome, _csv_safe(event.reason), event.client_address, event.hash,
-        ])
+        writer.writerow(
+            [
+                event.sequence,
+                event.occurred_at.astimezone(UTC).isoformat(),
+                event.actor_label,
+                event.acting_role,
+                event.action,
+                event.entity_type,
+                event.entity_id,
+                _blank(event.patient_id),
+                _blank(event.institution_id),
+                _blank(event.center_id),
+                event.outcome,
+                _csv_safe(event.reason),
+                event.client_address,
+                event.hash,
+            ]
+        )
         yield flush()
 
 

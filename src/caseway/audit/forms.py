@@ -14,10 +14,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class EventSearchForm(forms.Form):
     actor = forms.CharField(label=_("who (e-mail contains)"), required=False, max_length=254)
     patient_id = forms.IntegerField(label=_("patient"), required=False, min_value=1)
-    action = forms.ChoiceField(label=_("action"), required=False,
-                               choices=[("", "—"), *AuditAction.choices])
-    outcome = forms.ChoiceField(label=_("outcome"), required=False,
-                                choices=[("", "—"), *AuditOutcome.choices])
+    action = forms.ChoiceField(
+        label=_("action"), required=False, choices=[("", "—"), *AuditAction.choices]
+    )
+    outcome = forms.ChoiceField(
+        label=_("outcome"), required=False, choices=[("", "—"), *AuditOutcome.choices]
+    )
     entity_type = forms.CharField(label=_("record type"), required=False, max_length=80)
     date_from = forms.DateField(label=_("from"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("to"), required=False, widget=DATE)
@@ -46,8 +48,9 @@ class ExportForm(forms.Form):
     FORMATS = [("ndjson", _("FHIR AuditEvent (NDJSON)")), ("csv", _("CSV"))]
 
     format = forms.ChoiceField(label=_("format"), choices=FORMATS)
-    reason = forms.CharField(label=_("reason for the export"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("reason for the export"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

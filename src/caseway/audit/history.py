@@ -1,4 +1,4 @@
-"""A record's change history, read back from the audit trail (the single source of who/when/what)."""
+"""A record's change history, read back from the audit trail (the one record of who/when/what)."""
 
 from __future__ import annotations
 

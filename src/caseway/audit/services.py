@@ -137,14 +137,18 @@ class EventFilter:
             )
         if self.date_to:
             queryset = queryset.filter(
-                occurred_at__lt=datetime.combine(self.date_to + timedelta(days=1), time.min,
-                                                 tzinfo=tz)
+                occurred_at__lt=datetime.combine(
+                    self.date_to + timedelta(days=1), time.min, tzinfo=tz
+                )
             )
         return queryset
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, date) else v)
-                for k, v in self.__dict__.items() if v not in ("", None)}
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in self.__dict__.items()
+            if v not in ("", None)
+        }
 
 
 def search(actor: Any, event_filter: EventFilter) -> models.QuerySet[AuditEvent]:
@@ -152,8 +156,12 @@ def search(actor: Any, event_filter: EventFilter) -> models.QuerySet[AuditEvent]
     from caseway.core import access
 
     queryset = event_filter.apply(access.scope(actor, AuditEvent))
-    write_event(actor, AuditAction.SEARCH, entity_type="audit.auditevent",
-                detail={"filter": event_filter.as_dict()})
+    write_event(
+        actor,
+        AuditAction.SEARCH,
+        entity_type="audit.auditevent",
+        detail={"filter": event_filter.as_dict()},
+    )
     return queryset
 
 
@@ -170,9 +178,12 @@ def export(actor: Any, event_filter: EventFilter, fmt: str, reason: str) -> Iter
         raise ValueError(f"Unknown export format {fmt!r}.")
     access.authorize(actor, AuditEvent, Action.EXPORT)
     queryset = event_filter.apply(access.scope(actor, AuditEvent)).order_by("sequence")
-    write_event(actor, AuditAction.EXPORT, entity_type="audit.auditevent", reason=reason,
-                detail={"filter": event_filter.as_dict(), "format": fmt,
-                        "count": queryset.count()})
+    write_event(
+        actor,
+        AuditAction.EXPORT,
+        entity_type="audit.auditevent",
+        reason=reason,
+        detail={"filter": event_filter.as_dict(), "format": fmt, "count": queryset.count()},
+    )
     rows = queryset.iterator(chunk_size=2000)
     return ndjson_lines(rows) if fmt == "ndjson" else csv_lines(rows)
-

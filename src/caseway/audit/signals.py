@@ -14,20 +14,25 @@ from caseway.audit.services import write_event
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    write_event(Actor(user=user, client_address=client_address(request) if request else None),
-                AuditAction.LOGIN)
+    write_event(
+        Actor(user=user, client_address=client_address(request) if request else None),
+        AuditAction.LOGIN,
+    )
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        write_event(Actor(user=user, client_address=client_address(request) if request else None),
-                    AuditAction.LOGOUT)
+        write_event(
+            Actor(user=user, client_address=client_address(request) if request else None),
+            AuditAction.LOGOUT,
+        )
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
-                  **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
     write_event(
         Actor(client_address=client_address(request) if request else None),

@@ -27,8 +27,12 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         events = services.search(actor, form.event_filter()).order_by("-sequence")
         page = Paginator(events, 50).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "export_form": ExportForm(),
-               "can_export": _may_export(actor)}
+    context = {
+        "form": form,
+        "page": page,
+        "export_form": ExportForm(),
+        "can_export": _may_export(actor),
+    }
     return render(request, "audit/search.html", context, status=422 if form.errors else 200)
 
 
@@ -41,19 +45,19 @@ def _may_export(actor: object) -> bool:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     actor = actor_for(request)
     access.authorize(actor, AuditEvent, Action.EXPORT)
     search_form = EventSearchForm(request.GET)
     export_form = ExportForm(request.POST or None)
     if request.method == "POST" and search_form.is_valid() and export_form.is_valid():
         fmt = export_form.cleaned_data["format"]
-        lines = services.export(actor, search_form.event_filter(), fmt,
-                                export_form.cleaned_data["reason"])
+        lines = services.export(
+            actor, search_form.event_filter(), fmt, export_form.cleaned_data["reason"]
+        )
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
         return response
-    context = {"form": search_form, "page": None, "export_form": export_form,
-               "can_export": True}
+    context = {"form": search_form, "page": None, "export_form": export_form, "can_export": True}
     return render(request, "audit/search.html", context, status=422)

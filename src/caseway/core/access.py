@@ -17,7 +17,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -77,10 +82,8 @@ def policy_for(model: type[models.Model]) -> Policy[Any]:
 
 
 def _grant(actor: Any, policy: Policy[Any], action: Action, obj: Any) -> str:
-    if getattr(actor, "is_system", False):
-        role = "system"
-    else:
-        role = policy.permits(actor, action, obj)
+    is_system = getattr(actor, "is_system", False)
+    role = "system" if is_system else policy.permits(actor, action, obj)
     if role is None:
         raise Forbidden(_("You are not allowed to do this."))
     actor.acting_role = role
@@ -105,13 +108,11 @@ def fetch(actor: Any, model: type[M], action: Action = Action.VIEW, **lookup: An
     """One object by lookup: 404 outside the actor's scope, 403 if ``action`` is forbidden."""
     policy = policy_for(model)
     queryset = (
-        model._default_manager.all()
-        if getattr(actor, "is_system", False)
-        else policy.scope(actor)
+        model._default_manager.all() if getattr(actor, "is_system", False) else policy.scope(actor)
     )
     try:
         obj = queryset.get(**lookup)
-    except (model.DoesNotExist, ValueError, ValidationError, TypeError):
+    except (ObjectDoesNotExist, ValueError, ValidationError, TypeError):
         raise NotFound(_("Not found.")) from None
     _grant(actor, policy, action, obj)
     return obj

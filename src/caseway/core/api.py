@@ -58,8 +58,6 @@ def request_actor(request: HttpRequest) -> Any:
     return actor_for(request)
 
 
-
-
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="Caseway API",
@@ -86,8 +84,10 @@ def build_api() -> NinjaAPI:
         response = problem(
             412,
             _("Precondition failed"),
-            _("Someone else changed this record since you read it. Read it again and reapply "
-              "your change."),
+            _(
+                "Someone else changed this record since you read it. Read it again and reapply "
+                "your change."
+            ),
             current_version=exc.current.version,  # type: ignore[attr-defined]
         )
         response["ETag"] = exc.current.etag  # type: ignore[attr-defined]
@@ -134,8 +134,10 @@ def _resolve_references(actor: Any, model: type[models.Model], data: dict[str, A
             data[name] = access.fetch(actor, related, Action.VIEW, pk=value)  # type: ignore[arg-type]
         except (access.NotFound, access.Forbidden):
             raise ValidationError(
-                {name: _("No %(model)s with id %(id)s is available to you.")
-                 % {"model": related._meta.verbose_name, "id": value}}  # type: ignore[union-attr]
+                {
+                    name: _("No %(model)s with id %(id)s is available to you.")
+                    % {"model": related._meta.verbose_name, "id": value}  # type: ignore[union-attr]
+                }
             ) from None
 
 
@@ -162,15 +164,25 @@ def add_resource_routes(router: Router, res: Resource) -> None:
     filters_schema = res.filters or FilterSchema
     tags = [str(model._meta.verbose_name_plural)]
 
-    @router.get("/", response=list[res.out], operation_id=f"{name}_list",  # type: ignore[name-defined]
-                url_name=f"{name}_list", tags=tags)
+    @router.get(
+        "/",
+        response=list[res.out],  # type: ignore[name-defined]
+        operation_id=f"{name}_list",
+        url_name=f"{name}_list",
+        tags=tags,
+    )
     @paginate(LimitOffsetPagination)
     def list_objects(request: HttpRequest, filters: Query[filters_schema]) -> Any:  # type: ignore[valid-type]
         queryset = access.scope(request_actor(request), model)
         return filters.filter(queryset).order_by(*res.ordering)  # type: ignore[attr-defined]
 
-    @router.get("/{int:pk}", response=res.out, operation_id=f"{name}_read",
-                url_name=f"{name}_detail", tags=tags)
+    @router.get(
+        "/{int:pk}",
+        response=res.out,
+        operation_id=f"{name}_read",
+        url_name=f"{name}_detail",
+        tags=tags,
+    )
     def read_object(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
         obj = access.fetch(request_actor(request), model, Action.VIEW, pk=pk)
         response["ETag"] = obj.etag  # type: ignore[attr-defined]
@@ -179,10 +191,18 @@ def add_resource_routes(router: Router, res: Resource) -> None:
     if res.create is not None:
         create_schema = res.create
 
-        @router.post("/", response={201: res.out}, operation_id=f"{name}_create",
-                     url_name=f"{name}_create", tags=tags)
-        def create_object(request: HttpRequest, payload: create_schema,  # type: ignore[valid-type]
-                          response: HttpResponse) -> Any:
+        @router.post(
+            "/",
+            response={201: res.out},
+            operation_id=f"{name}_create",
+            url_name=f"{name}_create",
+            tags=tags,
+        )
+        def create_object(
+            request: HttpRequest,
+            payload: create_schema,  # type: ignore[valid-type]
+            response: HttpResponse,
+        ) -> Any:
             actor = request_actor(request)
             access.authorize(actor, model, Action.ADD)
             data = payload.dict()  # type: ignore[attr-defined]
@@ -196,10 +216,19 @@ def add_resource_routes(router: Router, res: Resource) -> None:
     if res.update is not None:
         update_schema = res.update
 
-        @router.patch("/{int:pk}", response=res.out, operation_id=f"{name}_update",
-                      url_name=f"{name}_update", tags=tags)
-        def update_object(request: HttpRequest, pk: int, payload: update_schema,  # type: ignore[valid-type]
-                          response: HttpResponse) -> Any:
+        @router.patch(
+            "/{int:pk}",
+            response=res.out,
+            operation_id=f"{name}_update",
+            url_name=f"{name}_update",
+            tags=tags,
+        )
+        def update_object(
+            request: HttpRequest,
+            pk: int,
+            payload: update_schema,  # type: ignore[valid-type]
+            response: HttpResponse,
+        ) -> Any:
             actor = request_actor(request)
             obj = access.fetch(actor, model, Action.CHANGE, pk=pk)
             version = versioning.parse_if_match(request.headers.get("If-Match"))
@@ -215,10 +244,16 @@ def add_resource_routes(router: Router, res: Resource) -> None:
 
     if res.voidable:
 
-        @router.post("/{int:pk}/void", response=res.out, operation_id=f"{name}_void",
-                     url_name=f"{name}_void", tags=tags)
-        def void_object(request: HttpRequest, pk: int, payload: VoidIn,
-                        response: HttpResponse) -> Any:
+        @router.post(
+            "/{int:pk}/void",
+            response=res.out,
+            operation_id=f"{name}_void",
+            url_name=f"{name}_void",
+            tags=tags,
+        )
+        def void_object(
+            request: HttpRequest, pk: int, payload: VoidIn, response: HttpResponse
+        ) -> Any:
             actor = request_actor(request)
             obj = access.fetch(actor, model, Action.VOID, pk=pk)
             version = versioning.parse_if_match(request.headers.get("If-Match"))

@@ -36,7 +36,7 @@ def writer() -> JournalWriter:
     path = getattr(settings, "CASEWAY_JOURNAL_WRITER", "")
     if not path:
         raise ImproperlyConfigured("CASEWAY_JOURNAL_WRITER is not set; changes cannot be made.")
-    return import_string(path)  # type: ignore[no-any-return]
+    return import_string(path)
 
 
 def record(actor: Any, action: str, **kwargs: Any) -> Any:

@@ -23,8 +23,12 @@ def problem(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body,
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def field_errors_from_django(exc: ValidationError) -> list[dict[str, str]]:
@@ -45,10 +49,13 @@ def field_errors_from_pydantic(errors: list[dict[str, Any]]) -> list[dict[str, s
     """Turn ninja/pydantic errors into {field, message}, naming the field as the client sent it."""
     result = []
     for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if str(part) not in
-                    _LOCATION_PREFIXES]
-        result.append({
-            "field": ".".join(location) or "__all__",
-            "message": str(error.get("msg", "invalid value")),
-        })
+        location = [
+            str(part) for part in error.get("loc", ()) if str(part) not in _LOCATION_PREFIXES
+        ]
+        result.append(
+            {
+                "field": ".".join(location) or "__all__",
+                "message": str(error.get("msg", "invalid value")),
+            }
+        )
     return result

@@ -33,7 +33,16 @@ from caseway.organizations.models import (
 )
 
 SYSTEM = Actor.system("tests")
-TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def pytest_sessionstart(session: Any) -> None:
+    """Compile the translation catalogues, so a fresh clone tests the Korean UI as shipped."""
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)
+
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (tests only)
 
 
 def make(obj: models.Model) -> Any:
@@ -42,8 +51,9 @@ def make(obj: models.Model) -> Any:
 
 
 def person(email: str, role: str | None = None, with_totp: bool = True, **place: Any) -> User:
-    user = User.objects.create_user(email, "correct horse battery staple",
-                                    full_name=email.split("@")[0].title())
+    user = User.objects.create_user(
+        email, "correct horse battery staple", full_name=email.split("@")[0].title()
+    )
     if role is not None:
         make(Membership(user=user, role=role, **place))
     if with_totp and user.is_staff_member:
@@ -55,24 +65,56 @@ def build_world() -> SimpleNamespace:
     """Two institutions (A and B), each with a center, a department, a clinician and a
     registration, and people holding every kind of role in them."""
     world = SimpleNamespace()
-    world.association = make(Association(name_en="Test Association", name_ko="시험 협회",
-                                         short_name="TA"))
+    world.association = make(
+        Association(name_en="Test Association", name_ko="시험 협회", short_name="TA")
+    )
     for key, city in (("a", "Seoul"), ("b", "Busan")):
-        institution = make(Institution(code=f"inst-{key}", name_en=f"Hospital {key.upper()}",
-                                       name_ko=f"병원 {key.upper()}", city_en=city,
-                                       city_ko="서울" if key == "a" else "부산"))
-        center = make(Center(institution=institution, code=f"center-{key}",
-                             name_en=f"Cancer Center {key.upper()}",
-                             name_ko=f"암센터 {key.upper()}", kind=CenterKind.CANCER))
-        department = make(Department(institution=institution, name_en="Radiology",
-                                     name_ko="영상의학과", kind=DepartmentKind.RADIOLOGY))
-        clinician = make(Clinician(institution=institution, department=department,
-                                   center=center, name_en=f"Dr {key.upper()}",
-                                   specialty="Imaging", languages=["ko", "en"]))
-        registration = make(InstitutionRegistration(
-            institution=institution, kind=RegistrationKind.FOREIGN_PATIENT_ATTRACTION,
-            number=f"FPA-{key}", issued_by="Ministry", issued_on=dt.date(2024, 1, 1),
-            expires_on=dt.date(2027, 1, 1)))
+        institution = make(
+            Institution(
+                code=f"inst-{key}",
+                name_en=f"Hospital {key.upper()}",
+                name_ko=f"병원 {key.upper()}",
+                city_en=city,
+                city_ko="서울" if key == "a" else "부산",
+            )
+        )
+        center = make(
+            Center(
+                institution=institution,
+                code=f"center-{key}",
+                name_en=f"Cancer Center {key.upper()}",
+                name_ko=f"암센터 {key.upper()}",
+                kind=CenterKind.CANCER,
+            )
+        )
+        department = make(
+            Department(
+                institution=institution,
+                name_en="Radiology",
+                name_ko="영상의학과",
+                kind=DepartmentKind.RADIOLOGY,
+            )
+        )
+        clinician = make(
+            Clinician(
+                institution=institution,
+                department=department,
+                center=center,
+                name_en=f"Dr {key.upper()}",
+                specialty="Imaging",
+                languages=["ko", "en"],
+            )
+        )
+        registration = make(
+            InstitutionRegistration(
+                institution=institution,
+                kind=RegistrationKind.FOREIGN_PATIENT_ATTRACTION,
+                number=f"FPA-{key}",
+                issued_by="Ministry",
+                issued_on=dt.date(2024, 1, 1),
+                expires_on=dt.date(2027, 1, 1),
+            )
+        )
         setattr(world, f"institution_{key}", institution)
         setattr(world, f"center_{key}", center)
         setattr(world, f"department_{key}", department)
@@ -80,10 +122,10 @@ def build_world() -> SimpleNamespace:
         setattr(world, f"registration_{key}", registration)
     world.admin = person("admin@test.kr", Role.ASSOCIATION_ADMIN)
     world.privacy = person("privacy@test.kr", Role.PRIVACY_OFFICER)
-    world.coordinator_a = person("coord-a@test.kr", Role.CENTER_COORDINATOR,
-                                 center=world.center_a)
-    world.coordinator_b = person("coord-b@test.kr", Role.CENTER_COORDINATOR,
-                                 institution=world.institution_b)
+    world.coordinator_a = person("coord-a@test.kr", Role.CENTER_COORDINATOR, center=world.center_a)
+    world.coordinator_b = person(
+        "coord-b@test.kr", Role.CENTER_COORDINATOR, institution=world.institution_b
+    )
     world.clinician_user_a = person("clin-a@test.kr", Role.CLINICIAN, center=world.center_a)
     world.patient = person("patient@test.kr", Role.INTERNATIONAL_PATIENT)
     world.nobody = person("nobody@test.kr")
@@ -182,8 +224,12 @@ class GateContract:
         client = signed_in(type(self).outsider(world))
         assert client.get(self.url("detail", obj.pk)).status_code == 404
         assert client.get(self.api_url(obj)).status_code == 404
-        response = client.patch(self.api_url(obj), type(self).change,
-                                content_type="application/json", headers={"If-Match": "*"})
+        response = client.patch(
+            self.api_url(obj),
+            type(self).change,
+            content_type="application/json",
+            headers={"If-Match": "*"},
+        )
         assert response.status_code == 404
 
     # --- forbidden ---------------------------------------------------------------------------
@@ -192,11 +238,16 @@ class GateContract:
         client = signed_in(type(self).reader(world))
         if self.editable_in_ui:
             assert client.get(self.url("edit", obj.pk)).status_code == 403
-            assert client.post(self.url("void", obj.pk),
-                               {"version": 1, "reason": "x"}).status_code == 403
-        response = client.patch(self.api_url(obj), type(self).change,
-                                content_type="application/json",
-                                headers={"If-Match": obj.etag})  # type: ignore[attr-defined]
+            assert (
+                client.post(self.url("void", obj.pk), {"version": 1, "reason": "x"}).status_code
+                == 403
+            )
+        response = client.patch(
+            self.api_url(obj),
+            type(self).change,
+            content_type="application/json",
+            headers={"If-Match": obj.etag},  # type: ignore[attr-defined]
+        )
         assert response.status_code == 403
         obj.refresh_from_db()
         assert obj.version == 1  # type: ignore[attr-defined]
@@ -205,8 +256,12 @@ class GateContract:
     def test_change_with_current_version_succeeds(self, world: Any) -> None:
         obj = type(self).target(world)
         client = signed_in(type(self).editor(world))
-        response = client.patch(self.api_url(obj), type(self).change,
-                                content_type="application/json", headers={"If-Match": 'W/"1"'})
+        response = client.patch(
+            self.api_url(obj),
+            type(self).change,
+            content_type="application/json",
+            headers={"If-Match": 'W/"1"'},
+        )
         assert response.status_code == 200, response.content
         assert response["ETag"] == 'W/"2"'
         obj.refresh_from_db()
@@ -217,8 +272,12 @@ class GateContract:
         obj = type(self).target(world)
         client = signed_in(type(self).editor(world))
         versioning.update(SYSTEM, obj, 1, _touch(obj))
-        response = client.patch(self.api_url(obj), type(self).change,
-                                content_type="application/json", headers={"If-Match": 'W/"1"'})
+        response = client.patch(
+            self.api_url(obj),
+            type(self).change,
+            content_type="application/json",
+            headers={"If-Match": 'W/"1"'},
+        )
         assert response.status_code == 412
         assert response["ETag"] == 'W/"2"'
         assert response.json()["current_version"] == 2
@@ -226,8 +285,9 @@ class GateContract:
     def test_missing_if_match_is_refused_with_428(self, world: Any) -> None:
         obj = type(self).target(world)
         client = signed_in(type(self).editor(world))
-        response = client.patch(self.api_url(obj), type(self).change,
-                                content_type="application/json")
+        response = client.patch(
+            self.api_url(obj), type(self).change, content_type="application/json"
+        )
         assert response.status_code == 428
 
     def test_stale_edit_form_shows_the_conflict(self, world: Any) -> None:
@@ -237,8 +297,9 @@ class GateContract:
         client = signed_in(type(self).editor(world))
         form = client.get(self.url("edit", obj.pk)).context["form"]
         versioning.update(SYSTEM, obj, 1, _touch(obj))
-        response = client.post(self.url("edit", obj.pk),
-                               form_payload(form, **_form_change(type(self).change)))
+        response = client.post(
+            self.url("edit", obj.pk), form_payload(form, **_form_change(type(self).change))
+        )
         assert response.status_code == 409
         assert response.context["conflict"]["current"].version == 2
         obj.refresh_from_db()
@@ -250,12 +311,20 @@ class GateContract:
             return
         obj = type(self).target(world)
         client = signed_in((type(self).voider or type(self).editor)(world))
-        refused = client.post(f"{self.api_url(obj)}/void", {"reason": " "},
-                              content_type="application/json", headers={"If-Match": 'W/"1"'})
+        refused = client.post(
+            f"{self.api_url(obj)}/void",
+            {"reason": " "},
+            content_type="application/json",
+            headers={"If-Match": 'W/"1"'},
+        )
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "reason"
-        done = client.post(f"{self.api_url(obj)}/void", {"reason": "Entered twice"},
-                           content_type="application/json", headers={"If-Match": 'W/"1"'})
+        done = client.post(
+            f"{self.api_url(obj)}/void",
+            {"reason": "Entered twice"},
+            content_type="application/json",
+            headers={"If-Match": 'W/"1"'},
+        )
         assert done.status_code == 200
         obj.refresh_from_db()
         assert obj.voided and obj.void_reason == "Entered twice"  # type: ignore[attr-defined]

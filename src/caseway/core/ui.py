@@ -41,7 +41,7 @@ class PageSet:
     filter_fields: list[str] = field(default_factory=list)
     ordering: tuple[str, ...] = ("pk",)
     page_size: int = 25
-    related_lists: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    related_lists: list[tuple[str, Any, list[str]]] = field(default_factory=list)
     #: Pages offered besides list and detail (those need a form_class).
     actions: tuple[str, ...] = ("add", "edit", "void")
 
@@ -92,7 +92,7 @@ def https_formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field
     return field.formfield(**kwargs)
 
 
-class VersionedForm(forms.ModelForm):  # type: ignore[type-arg]
+class VersionedForm(forms.ModelForm):  # type: ignore[type-arg,unused-ignore]
     """A model form that carries the version it was based on."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -150,8 +150,12 @@ class ListPage(GatedView):
             request.GET.get("page")
         )
         context = self.context(
-            page=page, query=query, show_voided=show_voided,
-            can_add=pages.form_class is not None and "add" in pages.actions and may(self.actor, pages.model, Action.ADD),
+            page=page,
+            query=query,
+            show_voided=show_voided,
+            can_add=pages.form_class is not None
+            and "add" in pages.actions
+            and may(self.actor, pages.model, Action.ADD),
         )
         template = "core/_object_table.html" if request.htmx else "core/object_list.html"  # type: ignore[attr-defined]
         return render(request, template, context)
@@ -170,14 +174,23 @@ class DetailPage(GatedView):
             related.append((title, columns, rows))
         editable = self.pages.form_class is not None
         actions = self.pages.actions
-        return render(request, "core/object_detail.html", self.context(
-            object=obj,
-            related=related,
-            history=history_of(obj),
-            can_change=editable and "edit" in actions and may(self.actor, self.pages.model, Action.CHANGE, obj),
-            can_void=editable and "void" in actions and hasattr(obj, "voided") and not obj.voided  # type: ignore[attr-defined]
-            and may(self.actor, self.pages.model, Action.VOID, obj),
-        ))
+        return render(
+            request,
+            "core/object_detail.html",
+            self.context(
+                object=obj,
+                related=related,
+                history=history_of(obj),
+                can_change=editable
+                and "edit" in actions
+                and may(self.actor, self.pages.model, Action.CHANGE, obj),
+                can_void=editable
+                and "void" in actions
+                and hasattr(obj, "voided")
+                and not getattr(obj, "voided", False)
+                and may(self.actor, self.pages.model, Action.VOID, obj),
+            ),
+        )
 
 
 class CreatePage(GatedView):
@@ -225,7 +238,10 @@ class EditPage(GatedView):
             try:
                 access.authorize(self.actor, self.pages.model, Action.CHANGE, form.instance)
                 saved = versioning.update(
-                    self.actor, original, form.cleaned_data["version"], form.changes()
+                    self.actor,
+                    original,
+                    form.cleaned_data["version"],
+                    form.changes(),  # type: ignore[union-attr]
                 )
             except access.Forbidden:
                 form.add_error(None, _("You cannot move this record there."))
@@ -236,9 +252,12 @@ class EditPage(GatedView):
             else:
                 messages.success(request, _("Saved."))
                 return HttpResponseRedirect(self.detail_url(saved))
-        return render(request, "core/object_form.html",
-                      self.context(form=form, object=original, conflict=conflict),
-                      status=409 if conflict else 422)
+        return render(
+            request,
+            "core/object_form.html",
+            self.context(form=form, object=original, conflict=conflict),
+            status=409 if conflict else 422,
+        )
 
     def _conflict(self, form: Any, current: Any) -> dict[str, Any]:
         """What the other person changed, to show beside the user's own values."""
@@ -265,15 +284,22 @@ class VoidPage(GatedView):
         form = VoidForm(request.POST)
         if form.is_valid():
             try:
-                versioning.void(self.actor, obj, form.cleaned_data["version"],
-                                form.cleaned_data["reason"])
+                versioning.void(
+                    self.actor, obj, form.cleaned_data["version"], form.cleaned_data["reason"]
+                )
             except versioning.PreconditionFailed:
-                form.add_error(None, _("Someone else changed this record meanwhile. Review it "
-                                       "and void it again if still needed."))
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this record meanwhile. Review it "
+                        "and void it again if still needed."
+                    ),
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Voided."))
                 return HttpResponseRedirect(self.detail_url(obj))
-        return render(request, "core/object_void.html", self.context(form=form, object=obj),
-                      status=422)
+        return render(
+            request, "core/object_void.html", self.context(form=form, object=obj), status=422
+        )

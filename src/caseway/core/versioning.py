@@ -35,12 +35,22 @@ class VersionedModel(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", verbose_name=_("updated by"),
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -57,11 +67,17 @@ class VoidableModel(models.Model):
     voided = models.BooleanField(_("voided"), default=False, db_index=True, editable=False)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, editable=False,
-        related_name="+", verbose_name=_("voided by"),
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("voided by"),
     )
-    void_reason = models.CharField(_("reason for voiding"), max_length=500, blank=True,
-                                   editable=False)
+    void_reason = models.CharField(
+        _("reason for voiding"), max_length=500, blank=True, editable=False
+    )
 
     class Meta:
         abstract = True
@@ -90,7 +106,7 @@ def parse_if_match(header: str | None) -> int:
         return ANY_VERSION
     match = _ETAG.match(header)
     if not match:
-        raise PreconditionRequired(f"If-Match {header!r} is not an ETag such as W/\"3\".")
+        raise PreconditionRequired(f'If-Match {header!r} is not an ETag such as W/"3".')
     return int(match.group(1))
 
 

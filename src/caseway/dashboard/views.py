@@ -32,8 +32,13 @@ def home(request: HttpRequest) -> HttpResponse:
     for model in COUNTED:
         if may(actor, model, access.Action.VIEW):
             number = access.scope(actor, model).filter(voided=False).count()
-            counts.append({"label": model._meta.verbose_name_plural, "number": number,
-                           "url": f"organizations:{model._meta.model_name}_list"})
+            counts.append(
+                {
+                    "label": model._meta.verbose_name_plural,
+                    "number": number,
+                    "url": f"organizations:{model._meta.model_name}_list",
+                }
+            )
     renewals: list[InstitutionRegistration] = []
     if may(actor, InstitutionRegistration, access.Action.VIEW):
         horizon = timezone.localdate() + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
@@ -42,9 +47,15 @@ def home(request: HttpRequest) -> HttpResponse:
             .filter(voided=False, expires_on__lte=horizon)
             .order_by("expires_on")[:20]
         )
-    return render(request, "dashboard/home.html", {
-        "counts": counts, "renewals": renewals, "roles": _role_rows(list(actor.grants)),
-    })
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "counts": counts,
+            "renewals": renewals,
+            "roles": _role_rows(list(actor.grants)),
+        },
+    )
 
 
 def _role_rows(grants: list[Any]) -> list[dict[str, Any]]:

@@ -43,18 +43,25 @@ class DemoAccount:
 DEMO_ACCOUNTS = [
     DemoAccount(f"admin@{DEMO_DOMAIN}", "Ji-won Han", "한지원", Role.ASSOCIATION_ADMIN, ""),
     DemoAccount(f"privacy@{DEMO_DOMAIN}", "Min-seo Oh", "오민서", Role.PRIVACY_OFFICER, ""),
-    DemoAccount(f"coordinator@{DEMO_DOMAIN}", "Soo-ah Lim", "임수아", Role.CENTER_COORDINATOR,
-                "smc-gcc", "ko"),
-    DemoAccount(f"clinician@{DEMO_DOMAIN}", "Dr. Hyun-woo Baek", "백현우", Role.CLINICIAN,
-                "smc-gcc"),
-    DemoAccount(f"registry@{DEMO_DOMAIN}", "Ye-jin Seo", "서예진",
-                Role.REGISTRY_DATA_MANAGER, "sev-rmis"),
-    DemoAccount(f"training@{DEMO_DOMAIN}", "Dong-hyun Kwon", "권동현",
-                Role.TRAINING_COORDINATOR, "sev-rmis"),
-    DemoAccount(f"trainee@{DEMO_DOMAIN}", "Dr. Aigerim Sadykova", "", Role.TRAINEE,
-                "sev-rmis"),
-    DemoAccount(f"patient@{DEMO_DOMAIN}", "Oyuntsetseg Bat", "", Role.INTERNATIONAL_PATIENT,
-                ""),
+    DemoAccount(
+        f"coordinator@{DEMO_DOMAIN}",
+        "Soo-ah Lim",
+        "임수아",
+        Role.CENTER_COORDINATOR,
+        "smc-gcc",
+        "ko",
+    ),
+    DemoAccount(
+        f"clinician@{DEMO_DOMAIN}", "Dr. Hyun-woo Baek", "백현우", Role.CLINICIAN, "smc-gcc"
+    ),
+    DemoAccount(
+        f"registry@{DEMO_DOMAIN}", "Ye-jin Seo", "서예진", Role.REGISTRY_DATA_MANAGER, "sev-rmis"
+    ),
+    DemoAccount(
+        f"training@{DEMO_DOMAIN}", "Dong-hyun Kwon", "권동현", Role.TRAINING_COORDINATOR, "sev-rmis"
+    ),
+    DemoAccount(f"trainee@{DEMO_DOMAIN}", "Dr. Aigerim Sadykova", "", Role.TRAINEE, "sev-rmis"),
+    DemoAccount(f"patient@{DEMO_DOMAIN}", "Oyuntsetseg Bat", "", Role.INTERNATIONAL_PATIENT, ""),
     DemoAccount(f"referrer@{DEMO_DOMAIN}", "Dr. Ivan Petrov", "", Role.REFERRING_DOCTOR, ""),
 ]
 

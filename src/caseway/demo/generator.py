@@ -34,53 +34,125 @@ from caseway.organizations.models import (
 DEFAULT_SEED = 20261125
 
 INSTITUTIONS: list[dict[str, Any]] = [
-    dict(code="smc", name_en="Samsung Medical Center", name_ko="삼성서울병원",
-         city_en="Seoul", city_ko="서울", founded_year=1994,
-         website="https://www.samsunghospital.com", ipc_contact_name="International Health Services",
-         ipc_phone="+82-2-3410-0200", ipc_email="ihs@demo-smc.invalid"),
-    dict(code="severance", name_en="Severance Hospital", name_ko="세브란스병원",
-         city_en="Seoul", city_ko="서울", founded_year=1885, website="https://sev.severance.healthcare",
-         ipc_contact_name="International Health Care Center", ipc_phone="+82-2-2228-5800",
-         ipc_email="ihcc@demo-severance.invalid"),
-    dict(code="hanbit", name_en="Hanbit University Hospital", name_ko="한빛대학교병원",
-         city_en="Busan", city_ko="부산", founded_year=1978,
-         ipc_contact_name="Global Patient Office", ipc_phone="+82-51-555-0100",
-         ipc_email="global@hanbit.invalid"),
-    dict(code="saerom", name_en="Saerom Medical Center", name_ko="새롬의료원",
-         city_en="Daegu", city_ko="대구", founded_year=1991,
-         ipc_contact_name="International Clinic", ipc_phone="+82-53-555-0200",
-         ipc_email="intl@saerom.invalid"),
-    dict(code="dasol", name_en="Dasol Cancer Hospital", name_ko="다솔암병원",
-         city_en="Incheon", city_ko="인천", founded_year=2004,
-         ipc_contact_name="International Patient Center", ipc_phone="+82-32-555-0300",
-         ipc_email="ipc@dasol.invalid"),
+    dict(
+        code="smc",
+        name_en="Samsung Medical Center",
+        name_ko="삼성서울병원",
+        city_en="Seoul",
+        city_ko="서울",
+        founded_year=1994,
+        website="https://www.samsunghospital.com",
+        ipc_contact_name="International Health Services",
+        ipc_phone="+82-2-3410-0200",
+        ipc_email="ihs@demo-smc.invalid",
+    ),
+    dict(
+        code="severance",
+        name_en="Severance Hospital",
+        name_ko="세브란스병원",
+        city_en="Seoul",
+        city_ko="서울",
+        founded_year=1885,
+        website="https://sev.severance.healthcare",
+        ipc_contact_name="International Health Care Center",
+        ipc_phone="+82-2-2228-5800",
+        ipc_email="ihcc@demo-severance.invalid",
+    ),
+    dict(
+        code="hanbit",
+        name_en="Hanbit University Hospital",
+        name_ko="한빛대학교병원",
+        city_en="Busan",
+        city_ko="부산",
+        founded_year=1978,
+        ipc_contact_name="Global Patient Office",
+        ipc_phone="+82-51-555-0100",
+        ipc_email="global@hanbit.invalid",
+    ),
+    dict(
+        code="saerom",
+        name_en="Saerom Medical Center",
+        name_ko="새롬의료원",
+        city_en="Daegu",
+        city_ko="대구",
+        founded_year=1991,
+        ipc_contact_name="International Clinic",
+        ipc_phone="+82-53-555-0200",
+        ipc_email="intl@saerom.invalid",
+    ),
+    dict(
+        code="dasol",
+        name_en="Dasol Cancer Hospital",
+        name_ko="다솔암병원",
+        city_en="Incheon",
+        city_ko="인천",
+        founded_year=2004,
+        ipc_contact_name="International Patient Center",
+        ipc_phone="+82-32-555-0300",
+        ipc_email="ipc@dasol.invalid",
+    ),
 ]
 
 CENTERS: list[dict[str, Any]] = [
-    dict(institution="smc", code="smc-gcc", kind=CenterKind.CANCER,
-         name_en="Gynecologic Cancer Center", name_ko="부인암센터", established_year=2008,
-         description_en=(
-             "Certified by the European Society of Gynaecological Oncology (ESGO) for advanced "
-             "ovarian cancer surgery in October 2021, the first in Asia. A multidisciplinary team "
-             "decides each patient's treatment; about 350 ovarian cancer operations a year."),
-         description_ko=(
-             "2021년 10월 아시아 최초로 유럽부인종양학회(ESGO) 진행성 난소암 수술 인증을 받았습니다. "
-             "다학제 진료팀이 환자별 치료를 결정하며 연간 약 350건의 난소암 수술을 시행합니다.")),
-    dict(institution="severance", code="sev-rmis", kind=CenterKind.SURGICAL,
-         name_en="Robot and MIS Center", name_ko="로봇내시경수술센터", established_year=2005,
-         description_en=(
-             "First in Korea to introduce the da Vinci system (2005); 20,000 robotic operations "
-             "by June 2018. Trains surgeons, operating-room nurses and staff from many countries "
-             "since 2008, with live case observation and an annual live symposium."),
-         description_ko=(
-             "2005년 국내 최초로 다빈치 로봇수술 시스템을 도입했고 2018년 6월 로봇수술 2만 례를 "
-             "달성했습니다. 2008년부터 여러 나라의 외과의, 수술실 간호사와 직원을 교육합니다.")),
-    dict(institution="hanbit", code="hanbit-cancer", kind=CenterKind.CANCER,
-         name_en="Women's Cancer Center", name_ko="여성암센터", established_year=2012),
-    dict(institution="saerom", code="saerom-robot", kind=CenterKind.SURGICAL,
-         name_en="Robotic Surgery Center", name_ko="로봇수술센터", established_year=2014),
-    dict(institution="dasol", code="dasol-gyn", kind=CenterKind.CANCER,
-         name_en="Gynecologic Oncology Center", name_ko="부인종양센터", established_year=2016),
+    dict(
+        institution="smc",
+        code="smc-gcc",
+        kind=CenterKind.CANCER,
+        name_en="Gynecologic Cancer Center",
+        name_ko="부인암센터",
+        established_year=2008,
+        description_en=(
+            "Certified by the European Society of Gynaecological Oncology (ESGO) for advanced "
+            "ovarian cancer surgery in October 2021, the first in Asia. A multidisciplinary team "
+            "decides each patient's treatment; about 350 ovarian cancer operations a year."
+        ),
+        description_ko=(
+            "2021년 10월 아시아 최초로 유럽부인종양학회(ESGO) 진행성 난소암 수술 인증을 "
+            "받았습니다. "
+            "다학제 진료팀이 환자별 치료를 결정하며 연간 약 350건의 난소암 수술을 시행합니다."
+        ),
+    ),
+    dict(
+        institution="severance",
+        code="sev-rmis",
+        kind=CenterKind.SURGICAL,
+        name_en="Robot and MIS Center",
+        name_ko="로봇내시경수술센터",
+        established_year=2005,
+        description_en=(
+            "First in Korea to introduce the da Vinci system (2005); 20,000 robotic operations "
+            "by June 2018. Trains surgeons, operating-room nurses and staff from many countries "
+            "since 2008, with live case observation and an annual live symposium."
+        ),
+        description_ko=(
+            "2005년 국내 최초로 다빈치 로봇수술 시스템을 도입했고 2018년 6월 로봇수술 2만 례를 "
+            "달성했습니다. 2008년부터 여러 나라의 외과의, 수술실 간호사와 직원을 교육합니다."
+        ),
+    ),
+    dict(
+        institution="hanbit",
+        code="hanbit-cancer",
+        kind=CenterKind.CANCER,
+        name_en="Women's Cancer Center",
+        name_ko="여성암센터",
+        established_year=2012,
+    ),
+    dict(
+        institution="saerom",
+        code="saerom-robot",
+        kind=CenterKind.SURGICAL,
+        name_en="Robotic Surgery Center",
+        name_ko="로봇수술센터",
+        established_year=2014,
+    ),
+    dict(
+        institution="dasol",
+        code="dasol-gyn",
+        kind=CenterKind.CANCER,
+        name_en="Gynecologic Oncology Center",
+        name_ko="부인종양센터",
+        established_year=2016,
+    ),
 ]
 
 DEPARTMENT_NAMES_KO = {
@@ -117,13 +189,41 @@ SPECIALTIES = {
     DepartmentKind.CARDIOTHORACIC_SURGERY: "Robotic cardiac surgery",
 }
 
-SURNAMES = [("Kim", "김"), ("Lee", "이"), ("Park", "박"), ("Choi", "최"), ("Jung", "정"),
-            ("Kang", "강"), ("Cho", "조"), ("Yoon", "윤"), ("Jang", "장"), ("Lim", "임"),
-            ("Shin", "신"), ("Song", "송"), ("Ahn", "안"), ("Hwang", "황"), ("Yoo", "유")]
-GIVEN = [("Ji-hoon", "지훈"), ("Seo-yeon", "서연"), ("Min-jun", "민준"), ("Ha-eun", "하은"),
-         ("Do-yoon", "도윤"), ("Su-bin", "수빈"), ("Ye-jun", "예준"), ("Ji-woo", "지우"),
-         ("Eun-ji", "은지"), ("Jae-hyun", "재현"), ("Na-rae", "나래"), ("Sung-min", "성민"),
-         ("Hye-jin", "혜진"), ("Tae-yang", "태양"), ("Yu-na", "유나"), ("Joon-ho", "준호")]
+SURNAMES = [
+    ("Kim", "김"),
+    ("Lee", "이"),
+    ("Park", "박"),
+    ("Choi", "최"),
+    ("Jung", "정"),
+    ("Kang", "강"),
+    ("Cho", "조"),
+    ("Yoon", "윤"),
+    ("Jang", "장"),
+    ("Lim", "임"),
+    ("Shin", "신"),
+    ("Song", "송"),
+    ("Ahn", "안"),
+    ("Hwang", "황"),
+    ("Yoo", "유"),
+]
+GIVEN = [
+    ("Ji-hoon", "지훈"),
+    ("Seo-yeon", "서연"),
+    ("Min-jun", "민준"),
+    ("Ha-eun", "하은"),
+    ("Do-yoon", "도윤"),
+    ("Su-bin", "수빈"),
+    ("Ye-jun", "예준"),
+    ("Ji-woo", "지우"),
+    ("Eun-ji", "은지"),
+    ("Jae-hyun", "재현"),
+    ("Na-rae", "나래"),
+    ("Sung-min", "성민"),
+    ("Hye-jin", "혜진"),
+    ("Tae-yang", "태양"),
+    ("Yu-na", "유나"),
+    ("Joon-ho", "준호"),
+]
 EXTRA_LANGUAGES = ["ja", "zh", "ru", "mn", "vi", "ar", "fr", "de", "es"]
 TITLES = ["Professor", "Associate Professor", "Assistant Professor", "Clinical Professor"]
 
@@ -154,8 +254,10 @@ class DemoGenerator:
     @transaction.atomic
     def run(self) -> DemoReport:
         if Association.objects.exists():
-            raise RuntimeError("This database already has an association; the demo loads only "
-                               "into an empty database.")
+            raise RuntimeError(
+                "This database already has an association; the demo loads only "
+                "into an empty database."
+            )
         self.association()
         self.organisations()
         self.clinicians()
@@ -165,7 +267,9 @@ class DemoGenerator:
     def association(self) -> None:
         association = Association(
             name_en="Korea International Medical Association",
-            name_ko="한국국제의료협회", short_name="KIMA", phone="+82-43-713-8991",
+            name_ko="한국국제의료협회",
+            short_name="KIMA",
+            phone="+82-43-713-8991",
             website="https://www.kima.or.kr",
         )
         association.synthetic_data = True
@@ -173,17 +277,23 @@ class DemoGenerator:
 
     def organisations(self) -> None:
         for number, data in enumerate(INSTITUTIONS):
-            institution = self.create(Institution(
-                member_since=dt.date(2010 + number, 3, 1), **data))
+            institution = self.create(
+                Institution(member_since=dt.date(2010 + number, 3, 1), **data)
+            )
             self.institutions[institution.code] = institution
             self.registration(institution, number)
             kinds = list(DEPARTMENT_NAMES_KO)
             if number >= 2:
                 kinds = kinds[: 6 + number]
             for kind in kinds:
-                self.create(Department(institution=institution, kind=kind,
-                                       name_en=str(DepartmentKind(kind).label),
-                                       name_ko=DEPARTMENT_NAMES_KO[kind]))
+                self.create(
+                    Department(
+                        institution=institution,
+                        kind=kind,
+                        name_en=str(DepartmentKind(kind).label),
+                        name_ko=DEPARTMENT_NAMES_KO[kind],
+                    )
+                )
         for data in CENTERS:
             data = dict(data)
             institution = self.institutions[data.pop("institution")]
@@ -192,12 +302,16 @@ class DemoGenerator:
     def registration(self, institution: Institution, number: int) -> None:
         """A foreign-patient attraction registration: valid, due for renewal, or expired."""
         expires = self.today + dt.timedelta(days=[900, 120, 700, -30, 1400][number])
-        self.create(InstitutionRegistration(
-            institution=institution, kind=RegistrationKind.FOREIGN_PATIENT_ATTRACTION,
-            number=f"FPA-{2015 + number}-{self.random.randint(1000, 9999)}",
-            issued_by="Ministry of Health and Welfare",
-            issued_on=expires - dt.timedelta(days=3 * 365), expires_on=expires,
-        ))
+        self.create(
+            InstitutionRegistration(
+                institution=institution,
+                kind=RegistrationKind.FOREIGN_PATIENT_ATTRACTION,
+                number=f"FPA-{2015 + number}-{self.random.randint(1000, 9999)}",
+                issued_by="Ministry of Health and Welfare",
+                issued_on=expires - dt.timedelta(days=3 * 365),
+                expires_on=expires,
+            )
+        )
 
     def clinicians(self) -> None:
         center_by_institution = {c.institution_id: c for c in self.centers.values()}
@@ -205,23 +319,35 @@ class DemoGenerator:
             for _index in range(self.random.randint(2, 4)):
                 surname, surname_ko = self.random.choice(SURNAMES)
                 given, given_ko = self.random.choice(GIVEN)
-                languages = ["ko", "en", *self.random.sample(EXTRA_LANGUAGES,
-                                                             self.random.randint(0, 2))]
+                languages = [
+                    "ko",
+                    "en",
+                    *self.random.sample(EXTRA_LANGUAGES, self.random.randint(0, 2)),
+                ]
                 center = center_by_institution.get(department.institution_id)
-                self.create(Clinician(
-                    institution=department.institution, department=department,
-                    center=center if self.random.random() < 0.6 else None,
-                    name_en=f"{given} {surname}", name_ko=f"{surname_ko}{given_ko}",
-                    title=self.random.choice(TITLES),
-                    specialty=SPECIALTIES.get(department.kind, department.name_en),
-                    languages=languages,
-                ))
+                self.create(
+                    Clinician(
+                        institution=department.institution,
+                        department=department,
+                        center=center if self.random.random() < 0.6 else None,
+                        name_en=f"{given} {surname}",
+                        name_ko=f"{surname_ko}{given_ko}",
+                        title=self.random.choice(TITLES),
+                        specialty=SPECIALTIES.get(
+                            DepartmentKind(department.kind), department.name_en
+                        ),
+                        languages=languages,
+                    )
+                )
 
     def accounts(self) -> None:
         for account in DEMO_ACCOUNTS:
             user = User.objects.create_user(
-                account.email, DEMO_PASSWORD, full_name=account.full_name,
-                full_name_ko=account.full_name_ko, preferred_language=account.language,
+                account.email,
+                DEMO_PASSWORD,
+                full_name=account.full_name,
+                full_name_ko=account.full_name_ko,
+                preferred_language=account.language,
             )
             User.objects.filter(pk=user.pk).update(is_demo=True)
             self.report.add("demo accounts")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import Annotated
 
-from ninja import FilterLookup, Field, FilterSchema, ModelSchema, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, ModelSchema, Router, Schema
 
 from caseway.core.api import Resource, add_resource_routes
 from caseway.organizations.choices import CenterKind, DepartmentKind, RegistrationKind
@@ -24,9 +23,22 @@ BOOKKEEPING = ["version", "created_at", "updated_at", "voided", "voided_at", "vo
 class InstitutionOut(ModelSchema):
     class Meta:
         model = Institution
-        fields = ["id", "code", "name_en", "name_ko", "city_en", "city_ko", "address", "website",
-                  "founded_year", "member_since", "ipc_contact_name", "ipc_phone", "ipc_email",
-                  *BOOKKEEPING]
+        fields = [
+            "id",
+            "code",
+            "name_en",
+            "name_ko",
+            "city_en",
+            "city_ko",
+            "address",
+            "website",
+            "founded_year",
+            "member_since",
+            "ipc_contact_name",
+            "ipc_phone",
+            "ipc_email",
+            *BOOKKEEPING,
+        ]
 
 
 class InstitutionIn(Schema):
@@ -59,7 +71,9 @@ class InstitutionPatch(Schema):
 
 
 class InstitutionFilter(FilterSchema):
-    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = None
+    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = (
+        None
+    )
     city: Annotated[str | None, FilterLookup(["city_en__iexact", "city_ko__iexact"])] = None
     voided: bool | None = None
 
@@ -69,8 +83,17 @@ class RegistrationOut(ModelSchema):
 
     class Meta:
         model = InstitutionRegistration
-        fields = ["id", "institution", "kind", "number", "issued_by", "issued_on", "expires_on",
-                  "notes", *BOOKKEEPING]
+        fields = [
+            "id",
+            "institution",
+            "kind",
+            "number",
+            "issued_by",
+            "issued_on",
+            "expires_on",
+            "notes",
+            *BOOKKEEPING,
+        ]
 
 
 class RegistrationIn(Schema):
@@ -100,8 +123,20 @@ class RegistrationFilter(FilterSchema):
 class CenterOut(ModelSchema):
     class Meta:
         model = Center
-        fields = ["id", "institution", "code", "name_en", "name_ko", "kind", "description_en",
-                  "description_ko", "established_year", "phone", "email", *BOOKKEEPING]
+        fields = [
+            "id",
+            "institution",
+            "code",
+            "name_en",
+            "name_ko",
+            "kind",
+            "description_en",
+            "description_ko",
+            "established_year",
+            "phone",
+            "email",
+            *BOOKKEEPING,
+        ]
 
 
 class CenterIn(Schema):
@@ -131,7 +166,9 @@ class CenterPatch(Schema):
 class CenterFilter(FilterSchema):
     institution: int | None = None
     kind: CenterKind | None = None
-    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = None
+    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains", "code"])] = (
+        None
+    )
 
 
 class DepartmentOut(ModelSchema):
@@ -161,8 +198,19 @@ class DepartmentFilter(FilterSchema):
 class ClinicianOut(ModelSchema):
     class Meta:
         model = Clinician
-        fields = ["id", "institution", "department", "center", "name_en", "name_ko", "title",
-                  "specialty", "languages", "email", *BOOKKEEPING]
+        fields = [
+            "id",
+            "institution",
+            "department",
+            "center",
+            "name_en",
+            "name_ko",
+            "title",
+            "specialty",
+            "languages",
+            "email",
+            *BOOKKEEPING,
+        ]
 
 
 class ClinicianIn(Schema):
@@ -193,21 +241,43 @@ class ClinicianFilter(FilterSchema):
     department: int | None = None
     center: int | None = None
     language: Annotated[str | None, FilterLookup("languages__icontains")] = None
-    q: Annotated[str | None, FilterLookup(["name_en__icontains", "name_ko__icontains",
-                                   "specialty__icontains"])] = None
+    q: Annotated[
+        str | None,
+        FilterLookup(["name_en__icontains", "name_ko__icontains", "specialty__icontains"]),
+    ] = None
 
 
 RESOURCES = {
-    "institutions": Resource(Institution, InstitutionOut, InstitutionIn, InstitutionPatch,
-                             InstitutionFilter, ordering=("name_en",)),
-    "registrations": Resource(InstitutionRegistration, RegistrationOut, RegistrationIn,
-                              RegistrationPatch, RegistrationFilter, ordering=("expires_on",)),
-    "centers": Resource(Center, CenterOut, CenterIn, CenterPatch, CenterFilter,
-                        ordering=("name_en",)),
-    "departments": Resource(Department, DepartmentOut, DepartmentIn, DepartmentPatch,
-                            DepartmentFilter, ordering=("institution", "name_en")),
-    "clinicians": Resource(Clinician, ClinicianOut, ClinicianIn, ClinicianPatch,
-                           ClinicianFilter, ordering=("name_en",)),
+    "institutions": Resource(
+        Institution,
+        InstitutionOut,
+        InstitutionIn,
+        InstitutionPatch,
+        InstitutionFilter,
+        ordering=("name_en",),
+    ),
+    "registrations": Resource(
+        InstitutionRegistration,
+        RegistrationOut,
+        RegistrationIn,
+        RegistrationPatch,
+        RegistrationFilter,
+        ordering=("expires_on",),
+    ),
+    "centers": Resource(
+        Center, CenterOut, CenterIn, CenterPatch, CenterFilter, ordering=("name_en",)
+    ),
+    "departments": Resource(
+        Department,
+        DepartmentOut,
+        DepartmentIn,
+        DepartmentPatch,
+        DepartmentFilter,
+        ordering=("institution", "name_en"),
+    ),
+    "clinicians": Resource(
+        Clinician, ClinicianOut, ClinicianIn, ClinicianPatch, ClinicianFilter, ordering=("name_en",)
+    ),
 }
 
 router = Router()

@@ -13,8 +13,9 @@ class DepartmentKind(models.TextChoices):
     RADIOLOGY = "radiology", _("Radiology")
     HEMATOLOGY_ONCOLOGY = "hematology_oncology", _("Hematology-oncology")
     NUCLEAR_MEDICINE = "nuclear_medicine", _("Nuclear medicine and molecular imaging")
-    HEPATOBILIARY_SURGERY = "hepatobiliary_pancreatic_surgery", _(
-        "Hepatobiliary and pancreatic surgery"
+    HEPATOBILIARY_SURGERY = (
+        "hepatobiliary_pancreatic_surgery",
+        _("Hepatobiliary and pancreatic surgery"),
     )
     VASCULAR_SURGERY = "vascular_surgery", _("Vascular surgery")
     UROLOGY = "urology", _("Urology")
@@ -39,8 +40,9 @@ class CenterKind(models.TextChoices):
 
 
 class RegistrationKind(models.TextChoices):
-    FOREIGN_PATIENT_ATTRACTION = "foreign_patient_attraction", _(
-        "Foreign patient attraction registration"
+    FOREIGN_PATIENT_ATTRACTION = (
+        "foreign_patient_attraction",
+        _("Foreign patient attraction registration"),
     )
     MEDICAL_INSTITUTION = "medical_institution", _("Medical institution license")
     OTHER = "other", _("Other registration")

@@ -23,8 +23,20 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class InstitutionForm(VersionedForm):
     class Meta:
         model = Institution
-        fields = ["code", "name_en", "name_ko", "city_en", "city_ko", "address", "website",
-                  "founded_year", "member_since", "ipc_contact_name", "ipc_phone", "ipc_email"]
+        fields = [
+            "code",
+            "name_en",
+            "name_ko",
+            "city_en",
+            "city_ko",
+            "address",
+            "website",
+            "founded_year",
+            "member_since",
+            "ipc_contact_name",
+            "ipc_phone",
+            "ipc_email",
+        ]
         widgets = {"member_since": DATE}
         formfield_callback = https_formfield
 
@@ -32,16 +44,25 @@ class InstitutionForm(VersionedForm):
 class RegistrationForm(VersionedForm):
     class Meta:
         model = InstitutionRegistration
-        fields = ["institution", "kind", "number", "issued_by", "issued_on", "expires_on",
-                  "notes"]
+        fields = ["institution", "kind", "number", "issued_by", "issued_on", "expires_on", "notes"]
         widgets = {"issued_on": DATE, "expires_on": DATE}
 
 
 class CenterForm(VersionedForm):
     class Meta:
         model = Center
-        fields = ["institution", "code", "name_en", "name_ko", "kind", "description_en",
-                  "description_ko", "established_year", "phone", "email"]
+        fields = [
+            "institution",
+            "code",
+            "name_en",
+            "name_ko",
+            "kind",
+            "description_en",
+            "description_ko",
+            "established_year",
+            "phone",
+            "email",
+        ]
 
 
 class DepartmentForm(VersionedForm):
@@ -52,14 +73,25 @@ class DepartmentForm(VersionedForm):
 
 class ClinicianForm(VersionedForm):
     languages = forms.MultipleChoiceField(
-        label=_("languages spoken"), choices=SPOKEN_LANGUAGES, required=False,
+        label=_("languages spoken"),
+        choices=SPOKEN_LANGUAGES,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Clinician
-        fields = ["institution", "department", "center", "name_en", "name_ko", "title",
-                  "specialty", "languages", "email"]
+        fields = [
+            "institution",
+            "department",
+            "center",
+            "name_en",
+            "name_ko",
+            "title",
+            "specialty",
+            "languages",
+            "email",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ a center that closes keeps its history, and later registries keep pointing at it
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -55,22 +56,23 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if (get_language() or "en").startswith("ko") and self.name_ko:
             return self.name_ko
         return self.name_en
 
-    def __str__(self) -> str:
-        return self.name
-
 
 class Association(BilingualName, VersionedModel):
     """The association itself (one per installation)."""
 
     short_name = models.CharField(_("short name"), max_length=40)
-    phone = models.CharField(_("telephone"), max_length=60, blank=True,
-                             validators=[phone_validator])
+    phone = models.CharField(
+        _("telephone"), max_length=60, blank=True, validators=[phone_validator]
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
     synthetic_data = models.BooleanField(
@@ -100,7 +102,9 @@ class Institution(BilingualName, VersionedModel, VoidableModel):
         _("international patient center contact"), max_length=200, blank=True
     )
     ipc_phone = models.CharField(
-        _("international patient center telephone"), max_length=60, blank=True,
+        _("international patient center telephone"),
+        max_length=60,
+        blank=True,
         validators=[phone_validator],
     )
     ipc_email = models.EmailField(_("international patient center e-mail"), blank=True)
@@ -181,8 +185,9 @@ class Center(BilingualName, VersionedModel, VoidableModel):
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     established_year = models.PositiveSmallIntegerField(_("established"), null=True, blank=True)
-    phone = models.CharField(_("telephone"), max_length=60, blank=True,
-                             validators=[phone_validator])
+    phone = models.CharField(
+        _("telephone"), max_length=60, blank=True, validators=[phone_validator]
+    )
     email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
@@ -212,7 +217,9 @@ class Department(BilingualName, VersionedModel, VoidableModel):
                 fields=["institution", "name_en"],
                 condition=Q(voided=False),
                 name="department_unique_name",
-                violation_error_message=_("This institution already has a department of this name."),
+                violation_error_message=_(
+                    "This institution already has a department of this name."
+                ),
             ),
         ]
 
@@ -227,11 +234,19 @@ class Clinician(VersionedModel, VoidableModel):
         Department, models.PROTECT, related_name="clinicians", verbose_name=_("department")
     )
     center = models.ForeignKey(
-        Center, models.PROTECT, null=True, blank=True, related_name="clinicians",
+        Center,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clinicians",
         verbose_name=_("center"),
     )
     user = models.OneToOneField(
-        "accounts.User", models.PROTECT, null=True, blank=True, related_name="clinician",
+        "accounts.User",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clinician",
         verbose_name=_("account"),
     )
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -257,7 +272,7 @@ class Clinician(VersionedModel, VoidableModel):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if not isinstance(self.languages, list) or not all(
             isinstance(code, str) for code in self.languages
         ):
@@ -269,12 +284,18 @@ class Clinician(VersionedModel, VoidableModel):
                     "codes": ", ".join(unknown)
                 }
             self.languages = sorted(set(self.languages), key=self.languages.index)
-        if self.department_id and self.institution_id and (
-            self.department.institution_id != self.institution_id
+        if (
+            self.department_id
+            and self.institution_id
+            and (self.department.institution_id != self.institution_id)
         ):
             errors["department"] = _("The department belongs to another institution.")
-        if self.center_id and self.institution_id and (
-            self.center.institution_id != self.institution_id  # type: ignore[union-attr]
+        if (
+            self.center_id
+            and self.institution_id
+            and (
+                self.center.institution_id != self.institution_id  # type: ignore[union-attr]
+            )
         ):
             errors["center"] = _("The center belongs to another institution.")
         if errors:

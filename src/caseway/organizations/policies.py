@@ -126,7 +126,7 @@ class ClinicianPolicy(DirectoryPolicy):
 
     def permits(self, actor: Actor, action: Action, obj: Any = None) -> str | None:
         role = super().permits(actor, action, obj)
-        if role is None and action == Action.CHANGE and obj is not None and actor.user is not None:
-            if obj.user_id == actor.user.pk:
-                return Role.CLINICIAN  # a clinician keeps their own directory entry current
+        own_entry = obj is not None and actor.user is not None and obj.user_id == actor.user.pk
+        if role is None and action == Action.CHANGE and own_entry:
+            return Role.CLINICIAN  # a clinician keeps their own directory entry current
         return role

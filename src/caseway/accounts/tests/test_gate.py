@@ -20,8 +20,10 @@ class TestMembershipGate(GateContract):
         """A person without roles sees no one else's roles and cannot grant any."""
         client = signed_in(world.nobody)
         assert client.get(self.api_url()).json()["items"] == []
-        response = client.post(self.api_url(), {"user": world.nobody.pk, "role": "clinician",
-                                                "center": world.center_a.pk},
-                               content_type="application/json")
+        response = client.post(
+            self.api_url(),
+            {"user": world.nobody.pk, "role": "clinician", "center": world.center_a.pk},
+            content_type="application/json",
+        )
         assert response.status_code == 403
         assert not Membership.objects.filter(user=world.nobody).exists()

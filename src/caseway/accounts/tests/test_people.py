@@ -13,13 +13,19 @@ from caseway.core.testing import signed_in
 
 def test_one_person_can_hold_several_roles(world: Any) -> None:
     client = signed_in(world.admin)
-    response = client.post("/api/accounts/memberships/",
-                           {"user": world.clinician_user_a.pk, "role": "registry_data_manager",
-                            "institution": world.institution_a.pk},
-                           content_type="application/json")
+    response = client.post(
+        "/api/accounts/memberships/",
+        {
+            "user": world.clinician_user_a.pk,
+            "role": "registry_data_manager",
+            "institution": world.institution_a.pk,
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
-    roles = set(Membership.objects.filter(user=world.clinician_user_a).values_list("role",
-                                                                                  flat=True))
+    roles = set(
+        Membership.objects.filter(user=world.clinician_user_a).values_list("role", flat=True)
+    )
     assert roles == {"clinician", "registry_data_manager"}
     me = signed_in(world.clinician_user_a).get("/api/accounts/me").json()
     assert {r["role"] for r in me["roles"]} == roles
@@ -28,9 +34,11 @@ def test_one_person_can_hold_several_roles(world: Any) -> None:
 def test_a_role_at_the_wrong_level_is_refused_with_the_field_named(world: Any) -> None:
     client = signed_in(world.admin)
     count = Membership.objects.count()
-    response = client.post("/api/accounts/memberships/",
-                           {"user": world.nobody.pk, "role": "association_admin",
-                            "center": world.center_a.pk}, content_type="application/json")
+    response = client.post(
+        "/api/accounts/memberships/",
+        {"user": world.nobody.pk, "role": "association_admin", "center": world.center_a.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "role"
     assert Membership.objects.count() == count
@@ -38,30 +46,44 @@ def test_a_role_at_the_wrong_level_is_refused_with_the_field_named(world: Any) -
 
 def test_coordinators_grant_roles_only_where_they_coordinate(world: Any) -> None:
     client = signed_in(world.coordinator_a)
-    page = client.post("/people/memberships/add/", {
-        "person": world.nobody.email, "role": "clinician", "center": world.center_a.pk})
+    page = client.post(
+        "/people/memberships/add/",
+        {"person": world.nobody.email, "role": "clinician", "center": world.center_a.pk},
+    )
     assert page.status_code == 302, page.content
-    refused = client.post("/people/memberships/add/", {
-        "person": world.nobody.email, "role": "clinician", "center": world.center_b.pk})
+    refused = client.post(
+        "/people/memberships/add/",
+        {"person": world.nobody.email, "role": "clinician", "center": world.center_b.pk},
+    )
     assert refused.status_code == 422
-    administrator = client.post("/people/memberships/add/", {
-        "person": world.nobody.email, "role": "association_admin"})
+    administrator = client.post(
+        "/people/memberships/add/", {"person": world.nobody.email, "role": "association_admin"}
+    )
     assert administrator.status_code == 422
-    assert set(Membership.objects.filter(user=world.nobody).values_list("center", flat=True)) \
-        == {world.center_a.pk}
+    assert set(Membership.objects.filter(user=world.nobody).values_list("center", flat=True)) == {
+        world.center_a.pk
+    }
 
 
 def test_granting_a_role_to_an_unknown_address_says_so(world: Any) -> None:
-    page = signed_in(world.admin).post("/people/memberships/add/", {
-        "person": "stranger@test.kr", "role": "clinician", "center": world.center_a.pk})
+    page = signed_in(world.admin).post(
+        "/people/memberships/add/",
+        {"person": "stranger@test.kr", "role": "clinician", "center": world.center_a.pk},
+    )
     assert page.status_code == 422
     assert "Add the person first" in page.content.decode()
 
 
 def test_adding_a_person_creates_an_account_without_a_usable_password(world: Any) -> None:
-    page = signed_in(world.admin).post("/people/users/add/", {
-        "email": "new@test.kr", "full_name": "New Person", "preferred_language": "ko",
-        "time_zone": "Asia/Seoul"})
+    page = signed_in(world.admin).post(
+        "/people/users/add/",
+        {
+            "email": "new@test.kr",
+            "full_name": "New Person",
+            "preferred_language": "ko",
+            "time_zone": "Asia/Seoul",
+        },
+    )
     assert page.status_code == 302
     user = User.objects.get(email="new@test.kr")
     assert not user.has_usable_password()
@@ -96,8 +118,9 @@ def test_api_tokens_authenticate_until_revoked(world: Any) -> None:
     headers = {"Authorization": f"Bearer {token_text}"}
     me = api.get("/api/accounts/me", headers=headers)
     assert me.status_code == 200 and me.json()["email"] == world.clinician_user_a.email
-    assert api.get("/api/accounts/me",
-                   headers={"Authorization": "Bearer cw_x_y"}).status_code == 401
+    assert (
+        api.get("/api/accounts/me", headers={"Authorization": "Bearer cw_x_y"}).status_code == 401
+    )
     token = ApiToken.objects.get(user=world.clinician_user_a)
     assert token.key_hash not in token_text  # only a hash is stored
     client.post(f"/people/me/api-tokens/{token.pk}/revoke/")
@@ -106,8 +129,11 @@ def test_api_tokens_authenticate_until_revoked(world: Any) -> None:
 
 def test_a_change_through_a_token_is_audited_as_the_person(world: Any) -> None:
     _token, text = ApiToken.issue(world.admin, "script")
-    Client().patch(f"/api/directory/centers/{world.center_a.pk}", {"name_en": "GCC"},
-                   content_type="application/json",
-                   headers={"Authorization": f"Bearer {text}", "If-Match": 'W/"1"'})
+    Client().patch(
+        f"/api/directory/centers/{world.center_a.pk}",
+        {"name_en": "GCC"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {text}", "If-Match": 'W/"1"'},
+    )
     event = AuditEvent.objects.latest("sequence")
     assert (event.action, event.actor_user_id) == ("update", world.admin.pk)

@@ -62,8 +62,7 @@ def test_staff_without_a_second_factor_must_set_one_up(db: Any) -> None:
 
 def test_people_without_a_staff_role_sign_in_with_a_password_only(world: Any) -> None:
     client = Client()
-    response = client.post("/accounts/login/", {"login": world.patient.email,
-                                                "password": PASSWORD})
+    response = client.post("/accounts/login/", {"login": world.patient.email, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
 
@@ -72,8 +71,7 @@ def test_failed_sign_ins_are_throttled(world: Any) -> None:
     client = Client()
     for _attempt in range(5):
         client.post("/accounts/login/", {"login": world.patient.email, "password": "nope"})
-    response = client.post("/accounts/login/", {"login": world.patient.email,
-                                                "password": PASSWORD})
+    response = client.post("/accounts/login/", {"login": world.patient.email, "password": PASSWORD})
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
     assert "Too many failed" in response.content.decode()
@@ -87,13 +85,15 @@ def test_idle_sessions_expire(world: Any) -> None:
     remaining = session.expire_date - timezone.now()
     assert dt.timedelta(minutes=29) < remaining <= dt.timedelta(minutes=30)
     Session.objects.filter(pk=session.pk).update(
-        expire_date=timezone.now() - dt.timedelta(seconds=1))
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_there_is_no_public_sign_up(db: Any) -> None:
     client = Client()
-    client.post("/accounts/signup/", {"email": "x@test.kr", "password1": PASSWORD,
-                                      "password2": PASSWORD})
+    client.post(
+        "/accounts/signup/", {"email": "x@test.kr", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert not User.objects.filter(email="x@test.kr").exists()

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def _events(count: int) -> list[AuditEvent]:
     actor = Actor.system("tests")
-    return [services.write_event(actor, AuditAction.VIEW, entity_type="test.thing",
-                                 entity_id=str(n), patient_id=n) for n in range(count)]
+    return [
+        services.write_event(
+            actor, AuditAction.VIEW, entity_type="test.thing", entity_id=str(n), patient_id=n
+        )
+        for n in range(count)
+    ]
 
 
 @contextlib.contextmanager

@@ -16,9 +16,12 @@ from caseway.core.testing import signed_in
 
 def test_changes_are_journaled_with_before_and_after(world: Any) -> None:
     client = signed_in(world.admin)
-    client.patch(f"/api/directory/institutions/{world.institution_a.pk}",
-                 {"city_en": "Suwon"}, content_type="application/json",
-                 headers={"If-Match": 'W/"1"'})
+    client.patch(
+        f"/api/directory/institutions/{world.institution_a.pk}",
+        {"city_en": "Suwon"},
+        content_type="application/json",
+        headers={"If-Match": 'W/"1"'},
+    )
     event = AuditEvent.objects.filter(action=AuditAction.UPDATE).latest("sequence")
     assert event.entity_type == "organizations.institution"
     assert event.entity_id == str(world.institution_a.pk)
@@ -30,9 +33,12 @@ def test_changes_are_journaled_with_before_and_after(world: Any) -> None:
 
 def test_the_detail_page_shows_the_history(world: Any) -> None:
     client = signed_in(world.admin)
-    client.patch(f"/api/directory/institutions/{world.institution_a.pk}",
-                 {"city_en": "Suwon"}, content_type="application/json",
-                 headers={"If-Match": 'W/"1"'})
+    client.patch(
+        f"/api/directory/institutions/{world.institution_a.pk}",
+        {"city_en": "Suwon"},
+        content_type="application/json",
+        headers={"If-Match": 'W/"1"'},
+    )
     page = client.get(f"/directory/institutions/{world.institution_a.pk}/")
     assert "Seoul → Suwon" in page.content.decode()
 
@@ -52,8 +58,9 @@ def test_only_privacy_officers_search_and_the_search_is_recorded(world: Any) -> 
 
 def test_bad_search_input_is_explained(world: Any) -> None:
     client = signed_in(world.privacy)
-    page = client.get("/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01",
-                                  "searched": 1})
+    page = client.get(
+        "/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01", "searched": 1}
+    )
     assert page.status_code == 422
     assert "before the start date" in page.content.decode()
     api = client.get("/api/audit/events", {"action": "nonsense"})
@@ -66,8 +73,9 @@ def test_export_requires_a_reason(world: Any) -> None:
     before = AuditEvent.objects.count()
     page = client.post("/audit/export/", {"format": "csv", "reason": ""})
     assert page.status_code == 422
-    api = client.post("/api/audit/export", {"format": "csv", "reason": ""},
-                      content_type="application/json")
+    api = client.post(
+        "/api/audit/export", {"format": "csv", "reason": ""}, content_type="application/json"
+    )
     assert api.status_code == 422
     assert api.json()["errors"][0]["field"] == "reason"
     assert AuditEvent.objects.count() == before
@@ -79,8 +87,9 @@ def _body(response: Any) -> str:
 
 def test_ndjson_export_is_valid_fhir_and_records_the_reason(world: Any) -> None:
     client = signed_in(world.privacy)
-    response = client.post("/audit/export/?action=create",
-                           {"format": "ndjson", "reason": "Quarterly privacy review"})
+    response = client.post(
+        "/audit/export/?action=create", {"format": "ndjson", "reason": "Quarterly privacy review"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/fhir+ndjson"
     lines = _body(response).splitlines()
@@ -101,9 +110,11 @@ def test_csv_export_has_a_row_per_event_and_neutralises_formulas(world: Any) -> 
 
     write_event(Actor.system("tests"), AuditAction.VIEW, entity_type="x", reason="=HYPERLINK()")
     client = signed_in(world.privacy)
-    response = client.post("/api/audit/export?action=view",
-                           {"format": "csv", "reason": "Investigation 2026-17"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/audit/export?action=view",
+        {"format": "csv", "reason": "Investigation 2026-17"},
+        content_type="application/json",
+    )
     rows = list(csv.DictReader(io.StringIO(_body(response))))
     assert len(rows) == AuditEvent.objects.filter(action="view").count()
     assert rows[-1]["reason"] == "'=HYPERLINK()"

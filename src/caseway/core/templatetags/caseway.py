@@ -22,8 +22,9 @@ def field_label(model_or_obj: Any, name: str) -> str:
     try:
         return str(meta.get_field(name).verbose_name).capitalize()
     except FieldDoesNotExist:
-        attribute = getattr(type(model_or_obj) if not isinstance(model_or_obj, type)
-                            else model_or_obj, name, None)
+        attribute = getattr(
+            type(model_or_obj) if not isinstance(model_or_obj, type) else model_or_obj, name, None
+        )
         label = getattr(getattr(attribute, "fget", None), "short_description", None)
         return str(label or _(name.replace("_", " "))).capitalize()
 

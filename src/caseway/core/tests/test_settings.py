@@ -21,12 +21,21 @@ PRODUCTION = {
 
 
 def _run(env: dict[str, str], *args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("CASEWAY_", "DJANGO_", "DATABASE_URL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CASEWAY_", "DJANGO_", "DATABASE_URL"))
+    }
     clean.update(env)
     clean["CASEWAY_DATA_DIR"] = str(tmp_path)
-    return subprocess.run([sys.executable, "-m", "caseway.cli", *args], env=clean,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "caseway.cli", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(

@@ -33,14 +33,28 @@ def test_translations_keep_their_placeholders() -> None:
 
 def test_the_catalogue_covers_every_string_in_the_code(tmp_path: Path) -> None:
     """Extract the strings again; any marked string missing from the catalogue fails here."""
-    files = [str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py")
-             if "migrations" not in p.parts and "tests" not in p.parts]
+    files = [
+        str(p.relative_to(SOURCE))
+        for p in SOURCE.rglob("*.py")
+        if "migrations" not in p.parts and "tests" not in p.parts
+    ]
     output = tmp_path / "fresh.pot"
     subprocess.run(
-        ["xgettext", "--language=Python", "--from-code=UTF-8", "--keyword=gettext_lazy",
-         "--keyword=gettext", "--keyword=_", "--keyword=ngettext:1,2",
-         "--keyword=pgettext:1c,2", "-o", str(output), *files],
-        cwd=SOURCE, check=True,
+        [
+            "xgettext",
+            "--language=Python",
+            "--from-code=UTF-8",
+            "--keyword=gettext_lazy",
+            "--keyword=gettext",
+            "--keyword=_",
+            "--keyword=ngettext:1,2",
+            "--keyword=pgettext:1c,2",
+            "-o",
+            str(output),
+            *files,
+        ],
+        cwd=SOURCE,
+        check=True,
     )
     known = {entry.msgid for entry in _catalogue()}
     missing = [entry.msgid for entry in polib.pofile(str(output)) if entry.msgid not in known]

@@ -24,10 +24,14 @@ TODAY = dt.date(2026, 11, 25)
 def _snapshot(seed: int) -> list[tuple[Any, ...]]:
     with transaction.atomic():
         DemoGenerator(seed, today=TODAY).run()
-        rows = list(Clinician.objects.order_by("pk").values_list(
-            "name_en", "name_ko", "specialty", "languages", "department__name_en"))
-        rows += list(InstitutionRegistration.objects.order_by("pk").values_list(
-            "number", "expires_on"))
+        rows = list(
+            Clinician.objects.order_by("pk").values_list(
+                "name_en", "name_ko", "specialty", "languages", "department__name_en"
+            )
+        )
+        rows += list(
+            InstitutionRegistration.objects.order_by("pk").values_list("number", "expires_on")
+        )
         transaction.set_rollback(True)
     return rows
 
@@ -47,8 +51,14 @@ def test_the_seeded_members_carry_the_public_facts() -> None:
     assert "2005" in robot.description_en and "20,000" in robot.description_en
     assert Institution.objects.count() >= 5
     smc_departments = set(gcc.institution.departments.values_list("kind", flat=True))
-    assert {"obstetrics_gynecology", "radiation_oncology", "pathology_translational_genomics",
-            "radiology", "hematology_oncology", "nuclear_medicine"} <= smc_departments
+    assert {
+        "obstetrics_gynecology",
+        "radiation_oncology",
+        "pathology_translational_genomics",
+        "radiology",
+        "hematology_oncology",
+        "nuclear_medicine",
+    } <= smc_departments
     statuses = {r.status_on(TODAY) for r in InstitutionRegistration.objects.all()}
     assert statuses == {"valid", "expiring", "expired"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from caseway.core.testing import form_payload, make, signed_in
 from caseway.organizations.choices import DepartmentKind
@@ -15,10 +15,17 @@ from caseway.organizations.models import Clinician, Department
 def test_a_clinician_in_another_institutions_department_is_refused(world: Any) -> None:
     client = signed_in(world.admin)
     before = Clinician.objects.count()
-    response = client.post("/api/directory/clinicians/", {
-        "institution": world.institution_a.pk, "department": world.department_b.pk,
-        "name_en": "Dr Wrong", "specialty": "Imaging", "languages": ["ko"],
-    }, content_type="application/json")
+    response = client.post(
+        "/api/directory/clinicians/",
+        {
+            "institution": world.institution_a.pk,
+            "department": world.department_b.pk,
+            "name_en": "Dr Wrong",
+            "specialty": "Imaging",
+            "languages": ["ko"],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "department"
     assert Clinician.objects.count() == before
@@ -26,34 +33,54 @@ def test_a_clinician_in_another_institutions_department_is_refused(world: Any) -
 
 def test_unknown_languages_and_missing_fields_are_named(world: Any) -> None:
     client = signed_in(world.admin)
-    unknown = client.post("/api/directory/clinicians/", {
-        "institution": world.institution_a.pk, "department": world.department_a.pk,
-        "name_en": "Dr X", "specialty": "Imaging", "languages": ["xx"],
-    }, content_type="application/json")
+    unknown = client.post(
+        "/api/directory/clinicians/",
+        {
+            "institution": world.institution_a.pk,
+            "department": world.department_a.pk,
+            "name_en": "Dr X",
+            "specialty": "Imaging",
+            "languages": ["xx"],
+        },
+        content_type="application/json",
+    )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "languages"
-    missing = client.post("/api/directory/institutions/", {"code": "new-one"},
-                          content_type="application/json")
+    missing = client.post(
+        "/api/directory/institutions/", {"code": "new-one"}, content_type="application/json"
+    )
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} >= {"name_en", "city_en"}
-    malformed = client.post("/api/directory/institutions/", "{not json",
-                            content_type="application/json")
+    malformed = client.post(
+        "/api/directory/institutions/", "{not json", content_type="application/json"
+    )
     assert malformed.status_code in (400, 422)
 
 
 def test_a_duplicate_code_is_explained_in_the_form(world: Any) -> None:
     client = signed_in(world.admin)
     form = client.get("/directory/institutions/add/").context["form"]
-    page = client.post("/directory/institutions/add/", form_payload(
-        form, code="inst-a", name_en="Copy", name_ko="복사", city_en="Seoul", city_ko="서울"))
+    page = client.post(
+        "/directory/institutions/add/",
+        form_payload(
+            form, code="inst-a", name_en="Copy", name_ko="복사", city_en="Seoul", city_ko="서울"
+        ),
+    )
     assert page.status_code == 422
     assert "already exists" in page.content.decode()
 
 
 def test_a_reference_the_actor_cannot_see_is_refused(world: Any) -> None:
-    response = signed_in(world.patient).post("/api/directory/departments/", {
-        "institution": world.institution_a.pk, "name_en": "X", "name_ko": "엑스",
-        "kind": "radiology"}, content_type="application/json")
+    response = signed_in(world.patient).post(
+        "/api/directory/departments/",
+        {
+            "institution": world.institution_a.pk,
+            "name_en": "X",
+            "name_ko": "엑스",
+            "kind": "radiology",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -73,16 +100,33 @@ def test_list_pages_keep_a_fixed_query_budget(world: Any) -> None:
             assert client.get(url).status_code == 200
         return len(captured)
 
-    urls = ["/directory/clinicians/", "/api/directory/clinicians/", "/",
-            "/directory/institutionregistrations/", "/people/memberships/"]
+    urls = [
+        "/directory/clinicians/",
+        "/api/directory/clinicians/",
+        "/",
+        "/directory/institutionregistrations/",
+        "/people/memberships/",
+    ]
     for url in urls:
         queries(url)  # warm up: the first request of a session writes it differently
     before = {url: queries(url) for url in urls}
     for number in range(15):
-        department = make(Department(institution=world.institution_b, kind=DepartmentKind.UROLOGY,
-                                     name_en=f"Urology {number}", name_ko=f"비뇨의학과 {number}"))
-        make(Clinician(institution=world.institution_b, department=department,
-                       name_en=f"Dr {number}", specialty="Urology"))
+        department = make(
+            Department(
+                institution=world.institution_b,
+                kind=DepartmentKind.UROLOGY,
+                name_en=f"Urology {number}",
+                name_ko=f"비뇨의학과 {number}",
+            )
+        )
+        make(
+            Clinician(
+                institution=world.institution_b,
+                department=department,
+                name_en=f"Dr {number}",
+                specialty="Urology",
+            )
+        )
     after = {url: queries(url) for url in urls}
     assert after == before
     assert max(after.values()) <= 20

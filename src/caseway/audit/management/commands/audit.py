@@ -32,12 +32,16 @@ class Command(BaseCommand):
     def verify(self) -> None:
         report = services.verify()
         if report.intact:
-            self.stdout.write(self.style.SUCCESS(
-                f"Audit trail intact: {report.checked} events verified."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Audit trail intact: {report.checked} events verified.")
+            )
             return
-        self.stderr.write(self.style.ERROR(
-            f"Audit trail broken at {report.first_break} "
-            f"({report.checked} events verified before it)."))
+        self.stderr.write(
+            self.style.ERROR(
+                f"Audit trail broken at {report.first_break} "
+                f"({report.checked} events verified before it)."
+            )
+        )
         sys.exit(1)
 
     def export(self, options: dict[str, Any]) -> None:
@@ -45,7 +49,8 @@ class Command(BaseCommand):
         if not reason:
             raise CommandError("--reason must say why the trail is exported.")
         actor = Actor.system("cli")
-        lines = services.export(actor, EventFilter(patient_id=options["patient"]),
-                                options["format"], reason)
+        lines = services.export(
+            actor, EventFilter(patient_id=options["patient"]), options["format"], reason
+        )
         for line in lines:
             self.stdout.write(line, ending="")

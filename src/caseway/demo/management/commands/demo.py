@@ -59,5 +59,7 @@ class Command(BaseCommand):
             if account.is_staff:
                 line += f"  TOTP secret {totp_secret(seed, account.email)}"
             self.stdout.write(line)
-        self.stdout.write("Staff sign in with a one-time code: add the secret to an "
-                          "authenticator app, or run `caseway demo code EMAIL`.\n")
+        self.stdout.write(
+            "Staff sign in with a one-time code: add the secret to an "
+            "authenticator app, or run `caseway demo code EMAIL`.\n"
+        )
