@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "caseway.accounts.middleware.SlidingSessionMiddleware",
     "caseway.accounts.middleware.UserPreferencesMiddleware",
     "caseway.accounts.middleware.RequireSecondFactorMiddleware",
 ]
@@ -135,7 +136,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "caseway_cache",
-    }
+    },
+    # Per-process memory for display values that may be a minute old (caseway.core.cache).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 # --- Identity ------------------------------------------------------------------------------------
@@ -178,9 +181,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Caseway"
 MFA_PASSKEY_LOGIN_ENABLED = False
 
-# Idle sessions expire: the cookie's lifetime is renewed on every request.
+# Idle sessions expire: SlidingSessionMiddleware renews the lifetime at most once a minute.
 SESSION_COOKIE_AGE = env_int("CASEWAY_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -35,6 +36,28 @@ class UserPreferencesMiddleware:
         response = self.get_response(request)
         timezone.deactivate()
         return response
+
+
+class SlidingSessionMiddleware:
+    """Idle expiry without a database write on every request.
+
+    A signed-in session's expiry is pushed forward when it was last refreshed more than
+    ``REFRESH_SECONDS`` ago, so a session expires after SESSION_COOKIE_AGE of inactivity (to
+    within a minute) while most requests only read the session.
+    """
+
+    REFRESH_SECONDS = 60
+    KEY = "caseway_refreshed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
+                request.session[self.KEY] = now
+        return self.get_response(request)
 
 
 class RequireSecondFactorMiddleware:

@@ -36,9 +36,10 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
 
 def caseway(request: HttpRequest) -> dict[str, Any]:
     from caseway.accounts.actor import actor_for
+    from caseway.core.cache import remember
     from caseway.organizations.models import Association
 
-    association = Association.current()
+    association = remember("association", 60, Association.current)
     actor = actor_for(request)
     return {
         "association": association,

@@ -133,6 +133,14 @@ def build_world() -> SimpleNamespace:
     return world
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_values() -> None:
+    """Per-process display caches must not carry values from one test into the next."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
+
+
 @pytest.fixture
 def world(db: Any) -> SimpleNamespace:
     return build_world()

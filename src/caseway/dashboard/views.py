@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from caseway.accounts.actor import actor_for
 from caseway.core import access
+from caseway.core.cache import remember
 from caseway.core.ui import may
 from caseway.organizations.models import (
     RENEWAL_WINDOW_DAYS,
@@ -28,17 +29,9 @@ COUNTED = [Institution, Center, Department, Clinician]
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    counts: list[dict[str, Any]] = []
-    for model in COUNTED:
-        if may(actor, model, access.Action.VIEW):
-            number = access.scope(actor, model).filter(voided=False).count()
-            counts.append(
-                {
-                    "label": model._meta.verbose_name_plural,
-                    "number": number,
-                    "url": f"organizations:{model._meta.model_name}_list",
-                }
-            )
+    counts = remember(
+        f"dashboard-counts:{hash(actor.grants)}", 60, lambda: _directory_counts(actor)
+    )
     renewals: list[InstitutionRegistration] = []
     if may(actor, InstitutionRegistration, access.Action.VIEW):
         horizon = timezone.localdate() + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
@@ -56,6 +49,21 @@ def home(request: HttpRequest) -> HttpResponse:
             "roles": _role_rows(list(actor.grants)),
         },
     )
+
+
+def _directory_counts(actor: Any) -> list[dict[str, Any]]:
+    """How many current rows of each directory model the actor can see."""
+    counts = []
+    for model in COUNTED:
+        if may(actor, model, access.Action.VIEW):
+            counts.append(
+                {
+                    "label": model._meta.verbose_name_plural,
+                    "number": access.scope(actor, model).filter(voided=False).count(),
+                    "url": f"organizations:{model._meta.model_name}_list",
+                }
+            )
+    return counts
 
 
 def _role_rows(grants: list[Any]) -> list[dict[str, Any]]:

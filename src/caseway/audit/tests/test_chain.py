@@ -31,6 +31,7 @@ def trigger_disabled() -> Iterator[None]:
     """What an attacker with database access would do first (undone with the test)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # flush deferred FK checks first
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_update")
         else:
             cursor.execute("DROP TRIGGER audit_event_no_update")

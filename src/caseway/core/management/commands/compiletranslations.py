@@ -23,4 +23,5 @@ class Command(BaseCommand):
                     raise CommandError(f"{po_path}: {exc}") from exc
                 catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
                 count += 1
-        self.stdout.write(f"Compiled {count} catalogue(s).")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Compiled {count} catalogue(s).")
