@@ -199,7 +199,8 @@ def write_results(rows: list[tuple[str, dict[str, float]]], clients: int, worker
         "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
         f"gunicorn: {workers} {WORKER_CLASS} workers, {THREADS} thread(s) each; PostgreSQL 15; "
-        f"production settings; demo data; {clients} concurrent keep-alive clients on the same machine. Script: "
+        f"production settings; demo data; {clients} concurrent keep-alive clients on the same "
+        "machine. Script: "
         "`benchmarks/http_latency.py`. Goal: p95 under 150 ms.",
         "",
         "| endpoint | requests | errors | p50 ms | p95 ms | req/s |",
