@@ -27,6 +27,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from caseway.core import journal
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -115,4 +117,14 @@ def fetch(actor: Any, model: type[M], action: Action = Action.VIEW, **lookup: An
     except (ObjectDoesNotExist, ValueError, ValidationError, TypeError):
         raise NotFound(_("Not found.")) from None
     _grant(actor, policy, action, obj)
+    if policy.audit_reads and action == Action.VIEW:
+        journal.record(actor, "view", obj=obj)
     return obj
+
+
+def record_search(actor: Any, model: type[models.Model], criteria: dict[str, Any]) -> None:
+    """Record a search of a patient-data model (lists call this; reads are recorded by fetch)."""
+    if policy_for(model).audit_reads:
+        journal.record(
+            actor, "search", entity_type=model._meta.label_lower, detail={"criteria": criteria}
+        )

@@ -173,7 +173,9 @@ def add_resource_routes(router: Router, res: Resource) -> None:
     )
     @paginate(LimitOffsetPagination)
     def list_objects(request: HttpRequest, filters: Query[filters_schema]) -> Any:  # type: ignore[valid-type]
-        queryset = access.scope(request_actor(request), model)
+        actor = request_actor(request)
+        queryset = access.scope(actor, model)
+        access.record_search(actor, model, request.GET.dict())
         # Schemas expose related rows by id: the joins a policy adds for pages are not needed.
         return filters.filter(queryset).select_related(None).order_by(*res.ordering)  # type: ignore[attr-defined]
 

@@ -137,6 +137,7 @@ class ListPage(GatedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         pages = self.pages
         queryset = access.scope(self.actor, pages.model)
+        access.record_search(self.actor, pages.model, request.GET.dict())
         query = request.GET.get("q", "").strip()[:100]
         if query and pages.search_fields:
             condition = Q()

@@ -129,3 +129,32 @@ def test_failed_sign_ins_are_recorded(world: Any, client: Any, password: str) ->
         assert event.outcome == "failed"
     else:
         assert not AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).exists()
+
+
+def test_reads_and_searches_of_patient_data_models_are_recorded(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A policy that marks its model as patient data gets every read and search audited."""
+    from caseway.core.access import policy_for
+    from caseway.organizations.models import Clinician
+
+    monkeypatch.setattr(policy_for(Clinician), "audit_reads", True)
+    client = signed_in(world.coordinator_a)
+    client.get(f"/api/directory/clinicians/{world.clinician_a.pk}")
+    client.get(f"/directory/clinicians/{world.clinician_a.pk}/")
+    client.get("/directory/clinicians/", {"q": "Dr"})
+    client.get("/api/directory/clinicians/", {"q": "Dr"})
+    events = AuditEvent.objects.filter(entity_type="organizations.clinician").order_by("sequence")
+    reads = [e for e in events if e.action == "view"]
+    searches = [e for e in events if e.action == "search"]
+    assert len(reads) == 2 and {e.entity_id for e in reads} == {str(world.clinician_a.pk)}
+    assert all(e.actor_user_id == world.coordinator_a.pk for e in reads + searches)
+    assert [e.detail["criteria"]["q"] for e in searches] == ["Dr", "Dr"]
+    assert reads[0].acting_role == "center_coordinator"
+
+
+def test_reads_of_directory_models_are_not_patient_data(world: Any) -> None:
+    client = signed_in(world.admin)
+    before = AuditEvent.objects.count()
+    client.get(f"/directory/institutions/{world.institution_a.pk}/")
+    assert AuditEvent.objects.count() == before
