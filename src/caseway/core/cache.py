@@ -22,4 +22,4 @@ def remember(key: str, seconds: int, compute: Callable[[], T]) -> T:
     if value is _MISSING:
         value = compute()
         store.set(key, value, seconds)
-    return value  # type: ignore[return-value]
+    return value
