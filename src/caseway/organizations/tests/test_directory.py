@@ -130,3 +130,43 @@ def test_list_pages_keep_a_fixed_query_budget(world: Any) -> None:
     after = {url: queries(url) for url in urls}
     assert after == before
     assert max(after.values()) <= 20
+
+
+def test_search_as_you_type_returns_only_the_table(world: Any) -> None:
+    client = signed_in(world.admin)
+    partial = client.get(
+        "/directory/institutions/", {"q": "Hospital B"}, headers={"HX-Request": "true"}
+    )
+    html = partial.content.decode()
+    assert "<html" not in html and "<table>" in html
+    assert "Hospital B" in html and "Hospital A" not in html
+    full = client.get("/directory/institutions/", {"q": "Hospital B"}).content.decode()
+    assert "<html" in full and 'hx-target="#object-table"' in full
+
+
+def test_voided_rows_are_hidden_unless_asked_for(world: Any) -> None:
+    from caseway.core import versioning
+    from caseway.core.testing import SYSTEM
+
+    versioning.void(SYSTEM, world.clinician_b, 1, "Left the hospital")
+    client = signed_in(world.admin)
+    assert "Dr B" not in client.get("/directory/clinicians/").content.decode()
+    shown = client.get("/directory/clinicians/", {"voided": "1"}).content.decode()
+    assert 'class="voided"' in shown and "Dr B" in shown
+    detail = client.get(f"/directory/clinicians/{world.clinician_b.pk}/").content.decode()
+    assert "Left the hospital" in detail
+
+
+def test_times_are_stored_in_utc_and_shown_in_seoul(world: Any) -> None:
+    import datetime as dt
+
+    from caseway.organizations.models import Institution
+
+    stored = dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.UTC)
+    Institution.objects.filter(pk=world.institution_a.pk).update(updated_at=stored)
+    assert Institution.objects.get(pk=world.institution_a.pk).updated_at == stored
+    client = signed_in(world.admin)
+    url = f"/directory/institutions/{world.institution_a.pk}/"
+    assert "Jan. 1, 2026, 9:30 a.m." in client.get(url).content.decode()
+    client.post("/i18n/language/", {"language": "ko"})
+    assert "2026년 1월 1일 9:30 오전" in client.get(url).content.decode()
