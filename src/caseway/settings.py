@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "caseway.audit",
     "caseway.accounts",
     "caseway.organizations",
+    "caseway.records",
     "caseway.dashboard",
     "caseway.demo",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("caseway.accounts.urls")),
     path("directory/", include("caseway.organizations.urls")),
+    path("records/", include("caseway.records.urls")),
     path("audit/", include("caseway.audit.urls")),
     path("api/", api.urls),
     path("i18n/language/", set_language, name="set_language"),

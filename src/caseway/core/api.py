@@ -119,6 +119,18 @@ def build_api() -> NinjaAPI:
     return api
 
 
+def partial_schema(schema: type[Schema], exclude: tuple[str, ...] = ()) -> type[Schema]:
+    """A PATCH schema from a create schema: every field optional, some left out."""
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {
+        name: (field_.annotation | None, None)  # type: ignore[operator]
+        for name, field_ in schema.model_fields.items()
+        if name not in exclude
+    }
+    return create_model(f"{schema.__name__}Patch", __base__=Schema, **fields)
+
+
 class VoidIn(Schema):
     reason: str
 

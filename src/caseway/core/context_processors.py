@@ -17,11 +17,13 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     from caseway.core.access import Action
     from caseway.core.ui import may
     from caseway.organizations.models import Center, Clinician, Institution
+    from caseway.records.models import Patient
 
     if actor.user is None:
         return []
     items = [(str(_("Dashboard")), reverse("dashboard:home"))]
     sections = [
+        (Patient, _("Patients"), "records:patient_list"),
         (Institution, _("Institutions"), "organizations:institution_list"),
         (Center, _("Centers"), "organizations:center_list"),
         (Clinician, _("Clinicians"), "organizations:clinician_list"),

@@ -130,7 +130,50 @@ def build_world() -> SimpleNamespace:
     world.patient = person("patient@test.kr", Role.INTERNATIONAL_PATIENT)
     world.nobody = person("nobody@test.kr")
     world.membership_a = Membership.objects.get(user=world.clinician_user_a)
+    _add_patients(world)
     return world
+
+
+def _add_patients(world: SimpleNamespace) -> None:
+    """A patient at each center; A's record is shared with center B under consent."""
+    from caseway.records import models as records
+    from caseway.records.services import share_record
+
+    for key in ("a", "b"):
+        patient = make(
+            records.Patient(
+                center=getattr(world, f"center_{key}"),
+                mrn=f"MRN-{key}",
+                name_original=f"환자 {key}",
+                name_romanized=f"Patient {key.upper()}",
+                sex="female",
+                birth_date=dt.date(1970, 5, 1),
+                nationality="MN" if key == "a" else "KR",
+            )
+        )
+        condition = make(
+            records.Condition(
+                patient=patient,
+                role="primary",
+                icd10="C56.9",
+                description="Ovarian cancer",
+                topography="C56.9",
+                morphology="8461/3",
+                histotype="High-grade serous",
+                diagnosed_on=dt.date(2026, 3, 2),
+            )
+        )
+        setattr(world, f"patient_{key}", patient)
+        setattr(world, f"condition_{key}", condition)
+    make(
+        records.Consent(
+            patient=world.patient_a,
+            category="health_data",
+            purpose="Second opinion at center B",
+            given_on=dt.date(2026, 3, 1),
+        )
+    )
+    world.share_a = share_record(SYSTEM, world.patient_a, world.center_b, "Second opinion")
 
 
 @pytest.fixture(autouse=True)
@@ -342,7 +385,15 @@ class GateContract:
 
 def _touch(obj: models.Model) -> dict[str, Any]:
     """A harmless change someone else makes meanwhile."""
-    for name in ("notes", "address", "description_en", "title", "name_en", "valid_until"):
+    for name in (
+        "notes",
+        "address",
+        "description_en",
+        "description",
+        "title",
+        "name_en",
+        "valid_until",
+    ):
         if hasattr(obj, name):
             if name == "valid_until":
                 return {name: dt.date(2099, 1, 1)}

@@ -7,6 +7,7 @@ pages, every one going through the access gate and the versioning service.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class PageSet:
     ordering: tuple[str, ...] = ("pk",)
     page_size: int = 25
     related_lists: list[tuple[str, Any, list[str]]] = field(default_factory=list)
+    #: Detail page template, and extra context computed from (actor, object).
+    detail_template: str = "core/object_detail.html"
+    detail_extra: Callable[[Any, Any], dict[str, Any]] | None = None
     #: Pages offered besides list and detail (those need a form_class).
     actions: tuple[str, ...] = ("add", "edit", "void")
 
@@ -106,6 +110,24 @@ class VersionedForm(forms.ModelForm):  # type: ignore[type-arg,unused-ignore]
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
 
 
+class GatedForm(VersionedForm):
+    """A versioned form whose related-row choices come through the access gate."""
+
+    wants_actor = True
+    #: field name -> model whose gate scope limits the choices
+    gated_choices: dict[str, type[models.Model]] = {}
+
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, model in self.gated_choices.items():
+            if name in self.fields:
+                self.fields[name].queryset = (  # type: ignore[attr-defined]
+                    access.scope(actor, model)
+                    if actor is not None
+                    else model._default_manager.none()
+                )
+
+
 class VoidForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
@@ -128,6 +150,13 @@ class GatedView(LoginRequiredMixin, View):
             "verbose_name_plural": meta.verbose_name_plural,
             **extra,
         }
+
+    def form_kwargs(self) -> dict[str, Any]:
+        """Forms that offer related rows (``GatedForm``) get the actor, to offer only those the
+        actor may see; initial values may come from the query string (``?patient=12``)."""
+        if getattr(self.pages.form_class, "wants_actor", False):
+            return {"actor": self.actor, "initial": self.request.GET.dict()}
+        return {}
 
     def detail_url(self, obj: models.Model) -> str:
         return reverse(self.pages.url_name("detail"), args=[obj.pk])
@@ -175,10 +204,12 @@ class DetailPage(GatedView):
             related.append((title, columns, rows))
         editable = self.pages.form_class is not None
         actions = self.pages.actions
+        extra = self.pages.detail_extra(self.actor, obj) if self.pages.detail_extra else {}
         return render(
             request,
-            "core/object_detail.html",
+            self.pages.detail_template,
             self.context(
+                **extra,
                 object=obj,
                 related=related,
                 history=history_of(obj),
@@ -196,7 +227,7 @@ class DetailPage(GatedView):
 
 class CreatePage(GatedView):
     def form(self, data: Any = None) -> forms.ModelForm[Any]:
-        form = self.pages.form_class(data=data)  # type: ignore[misc]
+        form = self.pages.form_class(data=data, **self.form_kwargs())  # type: ignore[misc]
         form.fields.pop("version", None)
         return form
 
@@ -227,13 +258,15 @@ class CreatePage(GatedView):
 class EditPage(GatedView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = access.fetch(self.actor, self.pages.model, Action.CHANGE, pk=pk)
-        form = self.pages.form_class(instance=obj)  # type: ignore[misc]
+        form = self.pages.form_class(instance=obj, **self.form_kwargs())  # type: ignore[misc]
         return render(request, "core/object_form.html", self.context(form=form, object=obj))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = access.fetch(self.actor, self.pages.model, Action.CHANGE, pk=pk)
         original = copy.copy(obj)
-        form = self.pages.form_class(data=request.POST, instance=obj)  # type: ignore[misc]
+        form = self.pages.form_class(  # type: ignore[misc]
+            data=request.POST, instance=obj, **self.form_kwargs()
+        )
         conflict = None
         if form.is_valid():
             try:

@@ -1,0 +1,494 @@
+"""FHIR R4 resources (validated with fhir.resources R4B) to Caseway field values. No ORM here.
+
+``parse`` returns what a resource means for Caseway, or raises ``Rejected`` with a message that
+names the element at fault. References stay as strings; the importer resolves them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from caseway.records.fhir import codes as c
+from caseway.records.fhir.to_fhir import ROW_SYSTEM
+
+
+class Rejected(Exception):
+    """The resource cannot be imported; the message says why."""
+
+
+@dataclass
+class Parsed:
+    kind: str  # patient, condition, staging, status, measurement, biomarker, variant, treatment
+    label: str  # e.g. "Observation/ca125-1" or "entry 3 (Observation)"
+    fields: dict[str, Any]
+    refs: dict[str, str] = field(default_factory=dict)  # field name -> reference text
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # how other resources may refer to this one
+    source_key: str = ""
+    #: A Caseway row id carried by an exported resource (re-import of an export).
+    caseway_id: int | None = None
+
+
+def validate(data: Any, label: str) -> dict[str, Any]:
+    """Structure-validate with fhir.resources (R4B models) and return the normalised JSON."""
+    if not isinstance(data, dict):
+        raise Rejected(f"{label}: not a JSON object")
+    resource_type = data.get("resourceType")
+    if resource_type not in c.SUPPORTED_TYPES:
+        raise Rejected(
+            f"{label}: resource type {resource_type!r} is not supported "
+            f"(supported: {', '.join(c.SUPPORTED_TYPES)})"
+        )
+    try:
+        model = get_fhir_model_class(resource_type).model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or resource_type}: {e['msg']}"
+            for e in exc.errors()[:5]
+        )
+        raise Rejected(f"{label}: invalid {resource_type}: {problems}") from None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def _codings(concept: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return list((concept or {}).get("coding") or [])
+
+
+def _code_in(concept: dict[str, Any] | None, system: str) -> str:
+    for coding in _codings(concept):
+        if coding.get("system") == system and coding.get("code"):
+            return str(coding["code"])
+    return ""
+
+
+def _code_with_prefix(concept: dict[str, Any] | None, prefix: str) -> tuple[str, str]:
+    for coding in _codings(concept):
+        system = coding.get("system") or ""
+        if system.startswith(prefix) and coding.get("code"):
+            return system[len(prefix) :], str(coding["code"])
+    return "", ""
+
+
+def _text(concept: dict[str, Any] | None) -> str:
+    concept = concept or {}
+    if concept.get("text"):
+        return str(concept["text"])
+    for coding in _codings(concept):
+        if coding.get("display"):
+            return str(coding["display"])
+    for coding in _codings(concept):
+        if coding.get("code"):
+            return str(coding["code"])
+    return ""
+
+
+def _day(value: str | None, label: str, element: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        raise Rejected(f"{label}: {element} {value!r} is not a full date") from None
+
+
+def _require(value: Any, label: str, message: str) -> Any:
+    if value in (None, "", []):
+        raise Rejected(f"{label}: {message}")
+    return value
+
+
+def _profiles(resource: dict[str, Any]) -> set[str]:
+    return {p.split("|")[0] for p in (resource.get("meta") or {}).get("profile") or []}
+
+
+def _subject(resource: dict[str, Any], label: str) -> str:
+    reference = ((resource.get("subject") or {}).get("reference")) or ""
+    return str(_require(reference, label, "subject (the patient) is missing"))
+
+
+def _identity(resource: dict[str, Any], parsed: Parsed) -> None:
+    for identifier in resource.get("identifier") or []:
+        system, value = identifier.get("system") or "", identifier.get("value") or ""
+        if not value:
+            continue
+        if system.startswith(ROW_SYSTEM) and value.isdigit():
+            parsed.caseway_id = int(value)
+        elif not parsed.source_key:
+            parsed.source_key = f"{system}|{value}"
+    if not parsed.source_key and resource.get("id"):
+        parsed.source_key = f"{resource['resourceType']}/{resource['id']}"
+
+
+def parse(resource: dict[str, Any], label: str, full_url: str = "") -> Parsed:
+    parser = _PARSERS[resource["resourceType"]]
+    parsed = parser(resource, label)
+    if resource.get("id"):
+        parsed.keys.append(f"{resource['resourceType']}/{resource['id']}")
+    if full_url:
+        parsed.keys.append(full_url)
+    if parsed.kind != "patient":
+        _identity(resource, parsed)
+    return parsed
+
+
+def _patient(resource: dict[str, Any], label: str) -> Parsed:
+    fields: dict[str, Any] = {}
+    identifiers: list[tuple[str, str]] = []
+    for identifier in resource.get("identifier") or []:
+        system, value = identifier.get("system") or "", identifier.get("value") or ""
+        kind = _code_in(identifier.get("type"), c.V2_0203)
+        if not value:
+            continue
+        if kind == "MR" or system.startswith(c.MRN_SYSTEM):
+            fields.setdefault("mrn", value)
+        elif kind == "PPN" or system.startswith(c.PASSPORT_SYSTEM):
+            fields["passport_number"] = value
+        else:
+            identifiers.append((system, value))
+    _require(fields.get("mrn"), label, "no medical record number (identifier with type MR)")
+    names = resource.get("name") or []
+
+    def name_text(name: dict[str, Any]) -> str:
+        return (
+            name.get("text")
+            or " ".join([*(name.get("given") or []), name.get("family") or ""]).strip()
+        )
+
+    official = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
+    fields["name_original"] = _require(name_text(official), label, "name is missing")
+    usual = next((n for n in names if n is not official and n.get("use") in ("usual", None)), None)
+    fields["name_romanized"] = name_text(usual) if usual else ""
+    fields["sex"] = _require(resource.get("gender"), label, "gender is missing")
+    fields["birth_date"] = _require(
+        _day(resource.get("birthDate"), label, "birthDate"), label, "birthDate is missing"
+    )
+    for communication in resource.get("communication") or []:
+        language = (_codings(communication.get("language")) or [{}])[0].get("code")
+        if language and (communication.get("preferred") or "preferred_language" not in fields):
+            fields["preferred_language"] = language
+    for telecom in resource.get("telecom") or []:
+        if telecom.get("system") == "phone":
+            fields.setdefault("phone", telecom.get("value", ""))
+        elif telecom.get("system") == "email":
+            fields.setdefault("email", telecom.get("value", ""))
+    if resource.get("address"):
+        address = resource["address"][0]
+        fields["address"] = address.get("text") or ", ".join(
+            [*(address.get("line") or []), address.get("city") or "", address.get("country") or ""]
+        ).strip(", ")
+    for extension in resource.get("extension") or []:
+        if extension.get("url") == c.NATIONALITY_EXT:
+            for part in extension.get("extension") or []:
+                if part.get("url") == "code":
+                    fields["nationality"] = (_codings(part.get("valueCodeableConcept")) or [{}])[
+                        0
+                    ].get("code", "")
+    if fields.get("passport_number") and not fields.get("nationality"):
+        for identifier in resource.get("identifier") or []:
+            suffix = (identifier.get("system") or "").removeprefix(c.PASSPORT_SYSTEM)
+            if identifier.get("value") == fields["passport_number"] and len(suffix) == 2:
+                fields["nationality"] = suffix
+    for doctor in resource.get("generalPractitioner") or []:
+        fields["referring_doctor"] = doctor.get("display", "")
+        contact = (doctor.get("identifier") or {}).get("value")
+        if contact:
+            fields["referring_doctor_contact"] = contact
+    return Parsed("patient", label, fields, identifiers=identifiers)
+
+
+def _condition(resource: dict[str, Any], label: str) -> Parsed:
+    profiles = _profiles(resource)
+    role = (
+        "primary"
+        if c.PROFILE_PRIMARY in profiles
+        else "secondary"
+        if c.PROFILE_SECONDARY in profiles
+        else "other"
+    )
+    code = resource.get("code")
+    icd10 = _code_in(code, c.ICD10) or _code_in(code, "http://hl7.org/fhir/sid/icd-10-cm")
+    _require(icd10, label, "code has no ICD-10 coding (system http://hl7.org/fhir/sid/icd-10)")
+    fields: dict[str, Any] = {
+        "role": role,
+        "icd10": icd10,
+        "description": _text(code)[:300] or icd10,
+    }
+    for site in resource.get("bodySite") or []:
+        topography = _code_in(site, c.ICDO3)
+        if topography:
+            fields["topography"] = topography
+    for extension in resource.get("extension") or []:
+        if extension.get("url") == c.EXT_HISTOLOGY:
+            concept = extension.get("valueCodeableConcept")
+            fields["morphology"] = _code_in(concept, c.ICDO3)
+            fields["histotype"] = (concept or {}).get("text", "")
+        elif extension.get("url") == c.EXT_GRADE:
+            fields["grade"] = extension.get("valueString", "")
+    fields["diagnosed_on"] = _day(
+        resource.get("onsetDateTime") or resource.get("recordedDate"), label, "onsetDateTime"
+    )
+    return Parsed("condition", label, fields, refs={"patient": _subject(resource, label)})
+
+
+def _focus(resource: dict[str, Any], label: str) -> str:
+    for focus in resource.get("focus") or []:
+        if focus.get("reference", "").split("/")[0] in ("Condition", "urn:uuid:") or focus.get(
+            "reference", ""
+        ).startswith("urn:"):
+            return str(focus["reference"])
+    raise Rejected(f"{label}: focus must reference the Condition this result is about")
+
+
+def _observation(resource: dict[str, Any], label: str) -> Parsed:
+    profiles = _profiles(resource)
+    code = resource.get("code")
+    loinc = _code_in(code, c.LOINC)
+    refs = {"patient": _subject(resource, label)}
+    day = _day(
+        resource.get("effectiveDateTime") or resource.get("issued"), label, "effectiveDateTime"
+    )
+    _require(day, label, "effectiveDateTime is missing")
+    value = resource.get("valueCodeableConcept")
+    if loinc in (c.LOINC_STAGE_CLINICAL, c.LOINC_STAGE_PATHOLOGICAL) or profiles & {
+        c.PROFILE_TNM_GROUP,
+        c.PROFILE_FIGO,
+    }:
+        system, stage = _code_with_prefix(value, c.STAGING_SYSTEM)
+        if not system:
+            system = _code_in(resource.get("method"), c.CASEWAY + "staging-system")
+            stage = _text(value)
+        _require(
+            system and stage,
+            label,
+            "the stage value must name its staging system "
+            f"(a coding in {c.STAGING_SYSTEM}<system>)",
+        )
+        components = {
+            (comp.get("code") or {}).get("text", "").lower(): _text(
+                comp.get("valueCodeableConcept")
+            )
+            for comp in resource.get("component") or []
+        }
+        fields = {
+            "system": system,
+            "stage": stage,
+            "staged_on": day,
+            "basis": "pathological" if loinc == c.LOINC_STAGE_PATHOLOGICAL else "clinical",
+            **{k: v for k, v in components.items() if k in "tnm" and k},
+        }
+        return Parsed("staging", label, fields, refs={**refs, "condition": _focus(resource, label)})
+    if loinc == c.LOINC_DISEASE_STATUS or c.PROFILE_DISEASE_STATUS in profiles:
+        status = _require(
+            _code_in(value, c.DISEASE_STATUS),
+            label,
+            f"valueCodeableConcept needs a code in {c.DISEASE_STATUS}",
+        )
+        return Parsed(
+            "status",
+            label,
+            {"status": status, "assessed_on": day},
+            refs={**refs, "condition": _focus(resource, label)},
+        )
+    if loinc == c.LOINC_VARIANT_ASSESSMENT or c.PROFILE_VARIANT in profiles:
+        return _variant(resource, label, day, refs)
+    biomarker = _code_in(code, c.BIOMARKER)
+    if biomarker:
+        fields = {
+            "kind": biomarker,
+            "reported_on": day,
+            "result": _require(
+                _code_in(value, c.BIOMARKER_RESULT),
+                label,
+                f"valueCodeableConcept needs a code in {c.BIOMARKER_RESULT}",
+            ),
+            "origin": _origin(resource),
+            "report": _note(resource),
+        }
+        return Parsed("biomarker", label, fields, refs=refs)
+    return _measurement(resource, label, day, refs, loinc, profiles)
+
+
+def _origin(resource: dict[str, Any]) -> str:
+    sources = {v: k for k, v in c.GENOMIC_SOURCE.items()}
+    for comp in resource.get("component") or []:
+        if _code_in(comp.get("code"), c.LOINC) == c.LOINC_GENOMIC_SOURCE:
+            return sources.get(_code_in(comp.get("valueCodeableConcept"), c.LOINC), "")
+    return ""
+
+
+def _note(resource: dict[str, Any]) -> str:
+    return " ".join(n.get("text", "") for n in resource.get("note") or [])[:200]
+
+
+def _variant(resource: dict[str, Any], label: str, day: Any, refs: dict[str, str]) -> Parsed:
+    fields: dict[str, Any] = {
+        "reported_on": day,
+        "report": _note(resource),
+        "origin": _origin(resource),
+        "category": "mutation",
+    }
+    significance = {v: k for k, v in c.CLINICAL_SIGNIFICANCE.items()}
+    value = resource.get("valueCodeableConcept")
+    fields["classification"] = _code_in(value, c.VARIANT_CLASSIFICATION) or significance.get(
+        _code_in(value, c.LOINC), ""
+    )
+    for comp in resource.get("component") or []:
+        what = _code_in(comp.get("code"), c.LOINC)
+        concept = comp.get("valueCodeableConcept")
+        if what == c.LOINC_GENE:
+            fields["gene"] = (_codings(concept) or [{}])[0].get("display") or _text(concept)
+        elif what == c.LOINC_PROTEIN_CHANGE:
+            fields["hgvs_protein"] = _text(concept)
+        elif what == c.LOINC_CDNA_CHANGE:
+            fields["hgvs_cdna"] = _text(concept)
+        elif _code_in(comp.get("code"), c.VARIANT_CATEGORY):
+            fields["category"] = _code_in(concept, c.VARIANT_CATEGORY)
+    _require(fields.get("gene"), label, "no gene-studied component (LOINC 48018-6)")
+    _require(fields["origin"], label, "no genomic source class component (LOINC 48002-0)")
+    _require(fields["classification"], label, "value must give the clinical significance")
+    return Parsed("variant", label, fields, refs=refs)
+
+
+_KIND_BY_LOINC = {c.LOINC_ECOG: "ecog", c.LOINC_KARNOFSKY: "karnofsky", c.LOINC_TMB: "tmb"}
+_KIND_BY_PROFILE = {
+    c.PROFILE_TUMOR_MARKER: "tumor_marker",
+    c.PROFILE_ECOG: "ecog",
+    c.PROFILE_KARNOFSKY: "karnofsky",
+}
+
+
+def _measurement(
+    resource: dict[str, Any],
+    label: str,
+    day: Any,
+    refs: dict[str, str],
+    loinc: str,
+    profiles: set[str],
+) -> Parsed:
+    code = resource.get("code")
+    kind = (
+        _code_in(code, c.MEASUREMENT_KIND)
+        or _KIND_BY_LOINC.get(loinc, "")
+        or next((_KIND_BY_PROFILE[p] for p in profiles if p in _KIND_BY_PROFILE), "")
+    )
+    if not kind:
+        raise Rejected(
+            f"{label}: this Observation is not one Caseway records (code "
+            f"{loinc or _text(code) or 'missing'}; supported: staging, disease "
+            "status, tumor markers, performance status, biomarkers, variants)"
+        )
+    raw: Any
+    unit = ""
+    if "valueQuantity" in resource:
+        raw = resource["valueQuantity"].get("value")
+        unit = resource["valueQuantity"].get("unit") or resource["valueQuantity"].get("code", "")
+    elif "valueInteger" in resource:
+        raw = resource["valueInteger"]
+    else:
+        raw = _code_in(resource.get("valueCodeableConcept"), c.LOINC) and None
+    try:
+        value = Decimal(str(_require(raw, label, "a numeric value is missing")))
+    except InvalidOperation:
+        raise Rejected(f"{label}: value {raw!r} is not a number") from None
+    name = _text(code)[:100] or kind
+    return Parsed(
+        "measurement",
+        label,
+        {
+            "kind": kind,
+            "code": loinc,
+            "name": name,
+            "value": value,
+            "unit": unit[:20],
+            "measured_on": day,
+        },
+        refs=refs,
+    )
+
+
+def _period(resource: dict[str, Any], element: str, label: str) -> tuple[Any, Any]:
+    period = resource.get(f"{element}Period") or {}
+    start = period.get("start") or resource.get(f"{element}DateTime")
+    return (
+        _require(_day(start, label, f"{element} start"), label, f"{element} date is missing"),
+        _day(period.get("end"), label, f"{element} end"),
+    )
+
+
+def _treatment(
+    resource: dict[str, Any], label: str, kind: str, concept: Any, start: Any, end: Any
+) -> Parsed:
+    line = next(
+        (
+            e.get("valueInteger")
+            for e in resource.get("extension") or []
+            if e.get("url") == c.EXT_TREATMENT_LINE
+        ),
+        None,
+    )
+    fields = {
+        "kind": kind,
+        "description": _require(_text(concept), label, "no text or coding says what was given")[
+            :300
+        ],
+        "code": ((_codings(concept) or [{}])[0].get("code") or "")[:40],
+        "started_on": start,
+        "ended_on": end,
+        "line": line,
+    }
+    refs = {"patient": _subject(resource, label)}
+    for reason in resource.get("reasonReference") or []:
+        refs["condition"] = reason.get("reference", "")
+        break
+    return Parsed("treatment", label, fields, refs=refs)
+
+
+def _procedure(resource: dict[str, Any], label: str) -> Parsed:
+    profiles = _profiles(resource)
+    kind = (
+        "radiotherapy"
+        if c.PROFILE_RADIOTHERAPY in profiles or _text(resource.get("category")) == "radiotherapy"
+        else "surgery"
+    )
+    start, end = _period(resource, "performed", label)
+    return _treatment(resource, label, kind, resource.get("code"), start, end)
+
+
+def _medication_statement(resource: dict[str, Any], label: str) -> Parsed:
+    start, end = _period(resource, "effective", label)
+    return _treatment(
+        resource, label, "systemic", resource.get("medicationCodeableConcept"), start, end
+    )
+
+
+def _medication_request(resource: dict[str, Any], label: str) -> Parsed:
+    bounds: dict[str, Any] = {}
+    for dosage in resource.get("dosageInstruction") or []:
+        bounds = (((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")) or {}
+        if bounds:
+            break
+    start = _require(
+        _day(bounds.get("start") or resource.get("authoredOn"), label, "authoredOn"),
+        label,
+        "authoredOn (or a dosage bounds start) is missing",
+    )
+    end = _day(bounds.get("end"), label, "boundsPeriod end")
+    return _treatment(
+        resource, label, "systemic", resource.get("medicationCodeableConcept"), start, end
+    )
+
+
+_PARSERS = {
+    "Patient": _patient,
+    "Condition": _condition,
+    "Observation": _observation,
+    "Procedure": _procedure,
+    "MedicationStatement": _medication_statement,
+    "MedicationRequest": _medication_request,
+}

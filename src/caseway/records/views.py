@@ -1,0 +1,134 @@
+"""Patient record pages: patients with their timeline, and each kind of entry."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from caseway.core.ui import PageSet
+from caseway.records import forms
+from caseway.records import models as m
+from caseway.records.timeline import patient_detail_extra
+
+NAMESPACE = "records"
+
+patients = PageSet(
+    model=m.Patient,
+    namespace=NAMESPACE,
+    list_columns=["name_original", "name_romanized", "mrn", "birth_date", "nationality", "center"],
+    detail_fields=[
+        "center",
+        "mrn",
+        "passport_number",
+        "name_original",
+        "name_romanized",
+        "sex",
+        "birth_date",
+        "nationality",
+        "preferred_language",
+        "phone",
+        "email",
+        "address",
+        "referring_doctor",
+        "referring_doctor_contact",
+    ],
+    form_class=forms.PatientForm,
+    search_fields=["name_original", "name_romanized", "mrn", "passport_number"],
+    ordering=("name_romanized", "name_original"),
+    detail_template="records/patient_detail.html",
+    detail_extra=patient_detail_extra,
+    related_lists=[
+        ("conditions", _("Conditions"), ["icd10", "description", "role", "diagnosed_on"]),
+        ("consents", _("Consents"), ["category", "purpose", "given_on", "withdrawn_on"]),
+        ("shares", _("Shared with"), ["shared_with", "reason", "until"]),
+    ],
+)
+
+
+def _rows(
+    model: type[m.PatientRow],
+    form: type[forms.GatedForm],
+    columns: list[str],
+    search: list[str],
+    ordering: tuple[str, ...],
+) -> PageSet:
+    fields = [f.name for f in model._meta.fields if f.editable and f.name not in ("id",)]
+    return PageSet(
+        model=model,
+        namespace=NAMESPACE,
+        list_columns=["patient", *columns],
+        detail_fields=fields,
+        form_class=form,
+        search_fields=[
+            "patient__name_original",
+            "patient__name_romanized",
+            "patient__mrn",
+            *search,
+        ],
+        ordering=ordering,
+    )
+
+
+conditions = _rows(
+    m.Condition,
+    forms.ConditionForm,
+    ["icd10", "description", "diagnosed_on"],
+    ["icd10", "description"],
+    ("-diagnosed_on",),
+)
+stagings = _rows(
+    m.Staging,
+    forms.StagingForm,
+    ["system", "stage", "basis", "staged_on"],
+    ["stage"],
+    ("-staged_on",),
+)
+measurements = _rows(
+    m.Measurement,
+    forms.MeasurementForm,
+    ["kind", "name", "value", "unit", "measured_on"],
+    ["name", "code"],
+    ("-measured_on",),
+)
+biomarkers = _rows(
+    m.Biomarker,
+    forms.BiomarkerForm,
+    ["kind", "origin", "result", "reported_on"],
+    ["result"],
+    ("-reported_on",),
+)
+variants = _rows(
+    m.Variant,
+    forms.VariantForm,
+    ["gene", "hgvs_protein", "classification", "reported_on"],
+    ["gene"],
+    ("-reported_on",),
+)
+treatments = _rows(
+    m.Treatment,
+    forms.TreatmentForm,
+    ["kind", "description", "started_on", "ended_on"],
+    ["description"],
+    ("-started_on",),
+)
+statuses = _rows(
+    m.StatusAssessment, forms.StatusForm, ["status", "assessed_on"], ["status"], ("-assessed_on",)
+)
+consents = _rows(
+    m.Consent,
+    forms.ConsentForm,
+    ["category", "given_on", "withdrawn_on"],
+    ["purpose"],
+    ("-given_on",),
+)
+
+PAGE_SETS = [
+    patients,
+    conditions,
+    stagings,
+    statuses,
+    measurements,
+    biomarkers,
+    variants,
+    treatments,
+    consents,
+]
