@@ -130,6 +130,9 @@ class PatientRow(VersionedModel, VoidableModel):
     patient = models.ForeignKey(
         Patient, models.PROTECT, related_name="+", verbose_name=_("patient")
     )
+    #: Where an imported row came from ("system|value" of its identifier, or "Type/id"), so
+    #: importing the same data again updates nothing and duplicates nothing.
+    source_key = models.CharField(max_length=300, blank=True, editable=False, db_index=True)
 
     class Meta:
         abstract = True
