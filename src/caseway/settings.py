@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -247,7 +249,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CASEWAY_LOG_LEVEL", "WARNING")},
 }
 
+# --- Background jobs ------------------------------------------------------------------------------
+# A database queue: `caseway db_worker` processes run on this or other machines sharing the
+# database. Tests run tasks immediately.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "CASEWAY_TASK_BACKEND",
+            "django_tasks_db.DatabaseBackend"
+            if ENVIRONMENT != "test"
+            else "django_tasks.backends.immediate.ImmediateBackend",
+        )
+    }
+}
+
 # --- Caseway -------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 CASEWAY_JOURNAL_WRITER = "caseway.audit.services.write_event"
+CASEWAY_FHIR_MAX_BYTES = env_int("CASEWAY_FHIR_MAX_BYTES", 256 * 1024 * 1024)
+CASEWAY_EXPORT_DIR = Path(env_str("CASEWAY_EXPORT_DIR", str(DATA_DIR / "exports")))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("records/", include("caseway.records.urls")),
     path("audit/", include("caseway.audit.urls")),
     path("api/", api.urls),
+    path("fhir/", include("caseway.records.fhir.rest")),
     path("i18n/language/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -514,3 +514,45 @@ RECORD_MODELS: list[type[Any]] = [
     Variant,
     Treatment,
 ]
+
+
+class BulkExport(models.Model):
+    """A FHIR Bulk Data export of a center's patients, produced by a background job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    center = models.ForeignKey(
+        "organizations.Center", models.PROTECT, related_name="+", verbose_name=_("center")
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    manifest = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("bulk export")
+        verbose_name_plural = _("bulk exports")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.center} {self.requested_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def institution_id(self) -> int:
+        return self.center.institution_id

@@ -17,7 +17,7 @@ from django.utils import timezone
 from caseway.accounts.actor import Actor
 from caseway.accounts.roles import Role
 from caseway.core.access import Action, Policy, register
-from caseway.records.models import RECORD_MODELS, Patient
+from caseway.records.models import RECORD_MODELS, BulkExport, Patient
 
 #: Roles that work with patient records.
 CLINICAL = frozenset({Role.CLINICIAN, Role.CENTER_COORDINATOR, Role.REGISTRY_DATA_MANAGER})
@@ -112,6 +112,29 @@ class PatientRowPolicy(Policy[Any]):
         if action == Action.VIEW:
             return _editor_role(actor, obj.patient) or actor.any_role(CLINICAL)
         return _editor_role(actor, obj.patient)
+
+
+@register
+class BulkExportPolicy(Policy[Any]):
+    """Bulk exports of a center: requested and read by that center's coordinators."""
+
+    model = BulkExport
+
+    def scope(self, actor: Actor) -> models.QuerySet[Any]:
+        institutions, centers = _places(actor)
+        return BulkExport.objects.filter(
+            Q(center__institution_id__in=institutions) | Q(center_id__in=centers)
+        ).select_related("center")
+
+    def permits(self, actor: Actor, action: Action, obj: Any = None) -> str | None:
+        coordinators = [Role.CENTER_COORDINATOR]
+        if obj is None:
+            return actor.any_role(coordinators) if action in (Action.VIEW, Action.ADD) else None
+        if action not in (Action.VIEW, Action.ADD):
+            return None
+        return actor.role_at(
+            coordinators, institution_id=obj.center.institution_id, center_id=obj.center_id
+        )
 
 
 for _model in RECORD_MODELS:

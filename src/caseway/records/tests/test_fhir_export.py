@@ -55,8 +55,13 @@ def test_exported_identifiers_make_a_reimport_match(world: Any) -> None:
     patient = _imported(world)
     bundle = everything(patient)
     counts = {model: model.objects.count() for model in m.RECORD_MODELS}
-    data = json.dumps({"resourceType": "Bundle", "type": "collection",
-                       "entry": [{"resource": e["resource"]} for e in bundle["entry"]]})
+    data = json.dumps(
+        {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": e["resource"]} for e in bundle["entry"]],
+        }
+    )
     report = import_items(SYSTEM, world.center_a, read_items("again.json", data.encode()))
     assert report.ok, report.issues
     assert not report.created
@@ -65,8 +70,10 @@ def test_exported_identifiers_make_a_reimport_match(world: Any) -> None:
 
 def test_the_patient_export_keeps_identifiers_names_and_contacts(world: Any) -> None:
     resource = everything(_imported(world))["entry"][0]["resource"]
-    identifiers = {(i.get("type", {}).get("coding", [{}])[0].get("code"), i["value"])
-                   for i in resource["identifier"]}
+    identifiers = {
+        (i.get("type", {}).get("coding", [{}])[0].get("code"), i["value"])
+        for i in resource["identifier"]
+    }
     assert {("MR", "UB-2026-0042"), ("PPN", "E1234567"), (None, "884412")} <= identifiers
     assert [n["text"] for n in resource["name"]] == ["Оюунцэцэг Батболд", "Oyuntsetseg Batbold"]
     assert resource["generalPractitioner"][0]["display"] == "Dr. Bat-Erdene Tsogt"
