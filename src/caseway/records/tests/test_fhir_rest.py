@@ -29,15 +29,20 @@ def test_the_capability_statement_is_public_and_valid(db: Any) -> None:
     response = Client().get("/fhir/metadata")
     assert response.status_code == 200
     statement = CapabilityStatement.model_validate(response.json())
-    assert {r.type for r in statement.rest[0].resource} == {"Patient", "Condition",
-                                                            "Observation", "Procedure"}
+    assert {r.type for r in statement.rest[0].resource} == {
+        "Patient",
+        "Condition",
+        "Observation",
+        "Procedure",
+    }
 
 
 def test_read_patient_with_a_bearer_token_is_audited(world: Any) -> None:
     patient = _load(world)
     _token, text = ApiToken.issue(world.clinician_user_a, "emr")
-    response = Client().get(f"/fhir/Patient/{patient.pk}",
-                            headers={"Authorization": f"Bearer {text}"})
+    response = Client().get(
+        f"/fhir/Patient/{patient.pk}", headers={"Authorization": f"Bearer {text}"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/fhir+json"
     assert response.json()["birthDate"] == "1968-04-12"
@@ -53,31 +58,35 @@ def test_errors_are_operation_outcomes(world: Any) -> None:
     other_center = signed_in(world.admin).get(f"/fhir/Patient/{patient.pk}")
     assert other_center.status_code == 404
     assert other_center.json()["issue"][0]["code"] == "not-found"
-    bad_date = signed_in(world.clinician_user_a).get("/fhir/Observation",
-                                                     {"date": "yesterday"})
-    assert bad_date.status_code == 400 and "FHIR date" in bad_date.json()["issue"][0][
-        "diagnostics"]
+    bad_date = signed_in(world.clinician_user_a).get("/fhir/Observation", {"date": "yesterday"})
+    assert bad_date.status_code == 400 and "FHIR date" in bad_date.json()["issue"][0]["diagnostics"]
 
 
 def test_observation_search_by_patient_code_and_date_pages(world: Any) -> None:
     patient = _load(world)
     client = signed_in(world.clinician_user_a)
-    everything = client.get("/fhir/Observation", {"patient": f"Patient/{patient.pk}",
-                                                  "_count": 2}).json()
+    everything = client.get(
+        "/fhir/Observation", {"patient": f"Patient/{patient.pk}", "_count": 2}
+    ).json()
     Bundle.model_validate(everything)
     assert everything["total"] == 5 and len(everything["entry"]) == 2
     following = next(link["url"] for link in everything["link"] if link["relation"] == "next")
     second = client.get(following).json()
     assert [e["resource"]["id"] for e in second["entry"]] != [
-        e["resource"]["id"] for e in everything["entry"]]
-    ca125 = client.get("/fhir/Observation", {"patient": patient.pk,
-                                             "code": "http://loinc.org|10334-1"}).json()
+        e["resource"]["id"] for e in everything["entry"]
+    ]
+    ca125 = client.get(
+        "/fhir/Observation", {"patient": patient.pk, "code": "http://loinc.org|10334-1"}
+    ).json()
     assert ca125["total"] == 1
     assert ca125["entry"][0]["resource"]["valueQuantity"]["value"] == 845.5
-    spring = client.get("/fhir/Observation", {"patient": patient.pk, "date": ["ge2026-02-15",
-                                                                             "le2026-03"]}).json()
+    spring = client.get(
+        "/fhir/Observation", {"patient": patient.pk, "date": ["ge2026-02-15", "le2026-03"]}
+    ).json()
     assert {e["resource"]["effectiveDateTime"] for e in spring["entry"]} == {
-        "2026-02-20", "2026-03-02"}
+        "2026-02-20",
+        "2026-03-02",
+    }
 
 
 def test_condition_and_procedure_search(world: Any) -> None:
@@ -88,7 +97,8 @@ def test_condition_and_procedure_search(world: Any) -> None:
     assert conditions["entry"][0]["resource"]["code"]["coding"][0]["code"] == "C56.9"
     procedures = client.get("/fhir/Procedure", {"patient": patient.pk}).json()
     assert [e["resource"]["code"]["text"] for e in procedures["entry"]] == [
-        "Primary cytoreductive surgery"]
+        "Primary cytoreductive surgery"
+    ]
     one = procedures["entry"][0]["resource"]["id"]
     assert client.get(f"/fhir/Procedure/{one}").status_code == 200
     assert client.get("/fhir/Procedure/tx-999999").status_code == 404
@@ -121,5 +131,6 @@ def test_bulk_export_runs_as_a_job_and_serves_its_files(
     assert len(lines) == outputs["Observation"]["count"]
     assert all(json.loads(line)["resourceType"] == "Observation" for line in lines)
     assert signed_in(world.coordinator_b).get(status_url).status_code == 404
-    assert AuditEvent.objects.filter(action="export", reason="Quality registry submission",
-                                     actor_user=world.coordinator_a).exists()
+    assert AuditEvent.objects.filter(
+        action="export", reason="Quality registry submission", actor_user=world.coordinator_a
+    ).exists()
