@@ -203,6 +203,12 @@ TIME_ZONE = "Asia/Seoul"  # shown by default; stored in UTC
 USE_THOUSAND_SEPARATOR = True
 
 # --- Static files --------------------------------------------------------------------------------
+# Uploaded files: never served directly, only through gated views (no MEDIA_URL route).
+MEDIA_ROOT = Path(env_str("CASEWAY_MEDIA_ROOT", str(DATA_DIR / "media")))
+CASEWAY_MAX_DOCUMENT_BYTES = env_int("CASEWAY_MAX_DOCUMENT_BYTES", 100 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("CASEWAY_STATIC_ROOT", str(DATA_DIR / "static")))
 STORAGES = {

@@ -226,8 +226,10 @@ class DetailPage(GatedView):
 
 
 class CreatePage(GatedView):
-    def form(self, data: Any = None) -> forms.ModelForm[Any]:
-        form = self.pages.form_class(data=data, **self.form_kwargs())  # type: ignore[misc]
+    def form(self, data: Any = None, files: Any = None) -> forms.ModelForm[Any]:
+        form = self.pages.form_class(  # type: ignore[misc]
+            data=data, files=files, **self.form_kwargs()
+        )
         form.fields.pop("version", None)
         return form
 
@@ -237,7 +239,7 @@ class CreatePage(GatedView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         access.authorize(self.actor, self.pages.model, Action.ADD)
-        form = self.form(request.POST)
+        form = self.form(request.POST, request.FILES)
         if form.is_valid():
             obj = form.save(commit=False)
             try:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -121,6 +122,8 @@ def _json_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from caseway.core.ui import GatedForm
 from caseway.organizations.models import Center
 from caseway.records import models as m
+from caseway.records.files import FileRejected, Inspected, inspect
+from caseway.records.files import max_bytes as max_document_bytes
+from caseway.records.services import attach
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -121,3 +124,50 @@ ConsentForm = row_form(
     ["category", "purpose", "scope", "given_on", "withdrawn_on"],
     ["given_on", "withdrawn_on"],
 )
+
+
+class DocumentForm(GatedForm):
+    """Upload a PDF, image or DICOM file (checked by content), or write a report's text."""
+
+    upload = forms.FileField(
+        label=_("file"), required=False, help_text=_("PDF, PNG, JPEG or DICOM.")
+    )
+    gated_choices = {"patient": m.Patient}
+
+    class Meta:
+        model = m.Document
+        fields = ["patient", "title", "document_date", "text"]
+        widgets = {"document_date": DATE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inspected: Inspected | None = None
+        self.content = b""
+        if self.instance.pk:
+            del self.fields["upload"]  # a stored file is never replaced; void and upload anew
+
+    def clean_upload(self) -> Any:
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            if upload.size > max_document_bytes():
+                raise forms.ValidationError(_("The file is too large."))
+            self.content = upload.read()
+            try:
+                self.inspected = inspect(self.content)
+            except FileRejected as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.instance.pk and not data.get("upload") and not data.get("text"):
+            raise forms.ValidationError(_("Attach a file or write the report's text."))
+        return data
+
+    def save(self, commit: bool = True) -> m.Document:
+        document: m.Document = super().save(commit=False)
+        if not document.pk:
+            attach(document, self.inspected, self.content)
+        if commit:
+            document.save()
+        return document

@@ -502,20 +502,6 @@ class Treatment(PatientRow):
             raise ValidationError({"ended_on": _("The end is before the start.")})
 
 
-RECORD_MODELS: list[type[Any]] = [
-    Identifier,
-    Consent,
-    Share,
-    Condition,
-    Staging,
-    StatusAssessment,
-    Measurement,
-    Biomarker,
-    Variant,
-    Treatment,
-]
-
-
 class BulkExport(models.Model):
     """A FHIR Bulk Data export of a center's patients, produced by a background job."""
 
@@ -556,3 +542,70 @@ class BulkExport(models.Model):
     @property
     def institution_id(self) -> int:
         return self.center.institution_id
+
+
+class Document(PatientRow):
+    """An uploaded document or image, or a report. Stored under a random name with its checksum;
+    served only through the access gate."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF document")
+        IMAGE = "image", _("Image")
+        DICOM = "dicom", _("DICOM image")
+        REPORT = "report", _("Report")
+
+    patient = models.ForeignKey(
+        Patient, models.PROTECT, related_name="documents", verbose_name=_("patient")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, editable=False)
+    document_date = models.DateField(_("date"))
+    text = models.TextField(_("text"), blank=True)
+    file = models.FileField(_("file"), upload_to="documents/", blank=True, editable=False)
+    content_type = models.CharField(max_length=60, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True, editable=False)
+    modality = models.CharField(_("modality"), max_length=16, blank=True, editable=False)
+    study_date = models.DateField(_("study date"), null=True, blank=True, editable=False)
+    study_description = models.CharField(
+        _("study description"), max_length=200, blank=True, editable=False
+    )
+    study_uid = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    series_uid = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-document_date"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def series_count(self) -> int:
+        """Series of this DICOM study held for the patient."""
+        if not self.study_uid:
+            return 0
+        return (
+            Document.objects.filter(
+                patient_id=self.patient_id, study_uid=self.study_uid, voided=False
+            )
+            .values("series_uid")
+            .distinct()
+            .count()
+        )
+
+
+RECORD_MODELS: list[type[Any]] = [
+    Identifier,
+    Consent,
+    Share,
+    Condition,
+    Staging,
+    StatusAssessment,
+    Measurement,
+    Biomarker,
+    Variant,
+    Treatment,
+    Document,
+]

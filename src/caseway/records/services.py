@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from caseway.audit.models import AuditAction
 from caseway.core import access, journal, versioning
 from caseway.core.access import Action
 from caseway.organizations.models import Center
-from caseway.records.models import Patient, Share
+from caseway.records.files import Inspected
+from caseway.records.models import Document, Patient, Share
+
+
+def attach(document: Document, inspected: Inspected | None, content: bytes) -> None:
+    """Fill a new document from an inspected file (stored under a random name), or make it a
+    text report. Names carry no personal data; the checksum proves the content later."""
+    if inspected is None:
+        document.kind = Document.Kind.REPORT
+        return
+    document.kind = inspected.kind
+    document.content_type = inspected.content_type
+    document.size = inspected.size
+    document.sha256 = inspected.sha256
+    for name, value in inspected.dicom.items():
+        if name == "study_date":
+            value = dt.date.fromisoformat(value) if value else None
+        setattr(document, name, value)
+    document.file.save(f"{uuid.uuid4().hex}{inspected.extension}", ContentFile(content), save=False)
 
 
 def share_record(

@@ -102,6 +102,17 @@ def _entries(patient: m.Patient) -> list[Entry]:
                 treatment.pk,
             )
         )
+    for document in m.Document.objects.filter(**live):
+        entries.append(
+            Entry(
+                document.document_date,
+                document.get_kind_display(),
+                document.title,
+                document.study_description or document.modality,
+                "document",
+                document.pk,
+            )
+        )
     for consent in m.Consent.objects.filter(**live):
         entries.append(
             Entry(

@@ -1,4 +1,9 @@
-from caseway.records.views import PAGE_SETS
+from django.urls import path
+
+from caseway.records.views import PAGE_SETS, document_file
 
 app_name = "records"
-urlpatterns = [url for pages in PAGE_SETS for url in pages.urls()]
+urlpatterns = [
+    path("documents/<int:pk>/file/", document_file, name="document_file"),
+    *[url for pages in PAGE_SETS for url in pages.urls()],
+]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
+from caseway.accounts.actor import actor_for
+from caseway.core import access
+from caseway.core.access import Action
 from caseway.core.ui import PageSet
 from caseway.records import forms
 from caseway.records import models as m
@@ -121,6 +127,28 @@ consents = _rows(
     ("-given_on",),
 )
 
+documents = _rows(
+    m.Document,
+    forms.DocumentForm,
+    ["title", "kind", "document_date"],
+    ["title"],
+    ("-document_date",),
+)
+documents.detail_fields = [
+    "patient",
+    "title",
+    "kind",
+    "document_date",
+    "text",
+    "size",
+    "sha256",
+    "modality",
+    "study_date",
+    "study_description",
+    "series_count",
+]
+documents.detail_template = "records/document_detail.html"
+
 PAGE_SETS = [
     patients,
     conditions,
@@ -131,4 +159,24 @@ PAGE_SETS = [
     variants,
     treatments,
     consents,
+    documents,
 ]
+
+
+def document_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The stored file, through the gate (the read is audited), never from a public URL."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    document = access.fetch(actor_for(request), m.Document, Action.VIEW, pk=pk)
+    if not document.file:
+        raise access.NotFound()
+    extension = (document.file.name or "").rsplit(".", 1)[-1]
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"document-{document.pk}.{extension}",
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

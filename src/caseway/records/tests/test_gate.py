@@ -119,3 +119,39 @@ def test_the_national_identifier_is_stored_encrypted_and_never_journaled(world: 
         "sequence"
     )
     assert "700501" not in str(event.detail)
+
+
+def test_the_timeline_is_bilingual_and_keeps_a_fixed_query_count(world: Any) -> None:
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(world.clinician_user_a)
+    url = f"/records/patients/{world.patient_a.pk}/"
+    client.get(url)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for day in range(300):
+        make(
+            m.Measurement(
+                patient=world.patient_a,
+                kind="tumor_marker",
+                code="10334-1",
+                name="CA-125",
+                value=35 + day,
+                unit="U/mL",
+                measured_on=dt.date(2025, 1, 1) + dt.timedelta(days=day),
+            )
+        )
+    assert queries() == before
+    page = client.get(url).content.decode()
+    assert page.count("CA-125") >= 300
+    client.post("/i18n/language/", {"language": "ko"})
+    korean = client.get(url).content.decode()
+    assert "타임라인" in korean and "종양표지자" in korean
