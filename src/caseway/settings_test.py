@@ -15,3 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The suite never collects static files; WhiteNoise then has no root to look at.
 STATIC_ROOT = None  # type: ignore[assignment]
+
+# Uploaded files of the suite go to their own directory, never next to real ones.
+MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
+CASEWAY_EXPORT_DIR = DATA_DIR / "test-exports"  # noqa: F405

@@ -72,4 +72,6 @@ SUPPORTED_TYPES = (
     "Procedure",
     "MedicationStatement",
     "MedicationRequest",
+    "DiagnosticReport",
+    "DocumentReference",
 )

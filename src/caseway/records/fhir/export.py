@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
-
-from django.db import models
 
 from caseway.records import models as m
 from caseway.records.fhir import to_fhir
@@ -20,6 +17,7 @@ EXPORTED_ROWS: list[type[Any]] = [
     m.Biomarker,
     m.Variant,
     m.Treatment,
+    m.Document,
 ]
 
 
@@ -42,18 +40,3 @@ def everything(patient: m.Patient, base_url: str = "") -> dict[str, Any]:
         for r in patient_resources(patient)
     ]
     return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
-
-
-def bulk_lines(patients: models.QuerySet[m.Patient]) -> dict[str, Iterator[str]]:
-    """NDJSON lines per resource type for many patients (the Bulk Data file layout)."""
-
-    def lines(resource_type: str) -> Iterator[str]:
-        for patient in patients.iterator(chunk_size=500):
-            for resource in patient_resources(patient):
-                if resource["resourceType"] == resource_type:
-                    yield json.dumps(resource, ensure_ascii=False) + "\n"
-
-    return {
-        t: lines(t)
-        for t in ("Patient", "Condition", "Observation", "Procedure", "MedicationStatement")
-    }

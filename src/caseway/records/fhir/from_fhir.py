@@ -6,6 +6,8 @@ names the element at fault. References stay as strings; the importer resolves th
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -484,6 +486,58 @@ def _medication_request(resource: dict[str, Any], label: str) -> Parsed:
     )
 
 
+def _attachment(attachment: dict[str, Any], label: str) -> bytes | None:
+    if attachment.get("data"):
+        try:
+            return base64.b64decode(attachment["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise Rejected(f"{label}: attachment data is not valid base64") from None
+    return None
+
+
+def _document(
+    resource: dict[str, Any],
+    label: str,
+    title: str,
+    day: Any,
+    text: str,
+    attachments: list[dict[str, Any]],
+) -> Parsed:
+    content = None
+    for attachment in attachments:
+        content = _attachment(attachment, label)
+        title = title or attachment.get("title", "")
+        if content is not None:
+            break
+    fields = {
+        "title": _require(title, label, "no title (description or code text)")[:200],
+        "document_date": _require(day, label, "no date"),
+        "text": text,
+        "_content": content,
+    }
+    return Parsed("document", label, fields, refs={"patient": _subject(resource, label)})
+
+
+def _document_reference(resource: dict[str, Any], label: str) -> Parsed:
+    attachments = [c.get("attachment") or {} for c in resource.get("content") or []]
+    day = _day(resource.get("date"), label, "date")
+    return _document(resource, label, resource.get("description", ""), day, "", attachments)
+
+
+def _diagnostic_report(resource: dict[str, Any], label: str) -> Parsed:
+    day = _day(
+        resource.get("effectiveDateTime") or resource.get("issued"), label, "effectiveDateTime"
+    )
+    return _document(
+        resource,
+        label,
+        _text(resource.get("code")),
+        day,
+        resource.get("conclusion", ""),
+        resource.get("presentedForm") or [],
+    )
+
+
 _PARSERS = {
     "Patient": _patient,
     "Condition": _condition,
@@ -491,4 +545,6 @@ _PARSERS = {
     "Procedure": _procedure,
     "MedicationStatement": _medication_statement,
     "MedicationRequest": _medication_request,
+    "DocumentReference": _document_reference,
+    "DiagnosticReport": _diagnostic_report,
 }

@@ -24,6 +24,8 @@ from caseway.core.access import Action
 from caseway.organizations.models import Center
 from caseway.records import models as m
 from caseway.records.fhir.from_fhir import Parsed, Rejected, parse, validate
+from caseway.records.files import FileRejected, inspect
+from caseway.records.services import attach
 
 ROW_MODELS: dict[str, type[Any]] = {
     "condition": m.Condition,
@@ -33,6 +35,7 @@ ROW_MODELS: dict[str, type[Any]] = {
     "biomarker": m.Biomarker,
     "variant": m.Variant,
     "treatment": m.Treatment,
+    "document": m.Document,
 }
 #: Conditions before the rows that point at them.
 ORDER = [
@@ -44,6 +47,7 @@ ORDER = [
     "biomarker",
     "variant",
     "treatment",
+    "document",
 ]
 
 
@@ -266,6 +270,18 @@ class _Batch:
                 patient=patient, voided=False, source_key=parsed.source_key
             ).first()
         obj = existing or model(patient=patient, source_key=parsed.source_key)
+        if parsed.kind == "document":
+            content = fields.pop("_content")
+            if obj.pk is None:
+                if content is None and not fields.get("text"):
+                    raise Rejected(
+                        f"{parsed.label}: no inline attachment data and no text "
+                        "(Caseway does not fetch attachment URLs)"
+                    )
+                try:
+                    attach(obj, inspect(content) if content is not None else None, content or b"")
+                except FileRejected as exc:
+                    raise Rejected(f"{parsed.label}: {exc}") from None
         return self.save(obj, fields, _label(parsed.kind))
 
 

@@ -21,6 +21,7 @@ PREFIX = {
     "variant": "var",
     "statusassessment": "status",
     "treatment": "tx",
+    "document": "doc",
 }
 
 
@@ -360,6 +361,38 @@ def treatment(row: m.Treatment) -> dict[str, Any]:
     return resource
 
 
+def document(row: m.Document) -> dict[str, Any]:
+    if not row.file:
+        resource: dict[str, Any] = {
+            "resourceType": "DiagnosticReport",
+            "id": resource_id(row),
+            "identifier": _identifiers(row),
+            "status": "final",
+            "code": {"text": row.title},
+            "subject": _subject(row),
+            "effectiveDateTime": row.document_date.isoformat(),
+        }
+        if row.text:
+            resource["conclusion"] = row.text
+        return resource
+    attachment = {
+        "contentType": row.content_type,
+        "size": row.size,
+        "title": row.title,
+        "url": f"/records/documents/{row.pk}/file/",
+    }
+    return {
+        "resourceType": "DocumentReference",
+        "id": resource_id(row),
+        "identifier": _identifiers(row),
+        "status": "current",
+        "subject": _subject(row),
+        "date": f"{row.document_date.isoformat()}T00:00:00Z",
+        "description": row.title,
+        "content": [{"attachment": attachment}],
+    }
+
+
 EXPORTERS: dict[type[Any], Any] = {
     m.Condition: condition,
     m.Staging: staging,
@@ -368,6 +401,7 @@ EXPORTERS: dict[type[Any], Any] = {
     m.Biomarker: biomarker,
     m.Variant: variant,
     m.Treatment: treatment,
+    m.Document: document,
 }
 
 

@@ -108,7 +108,7 @@ def test_everything_over_rest(world: Any) -> None:
     patient = _load(world)
     bundle = signed_in(world.clinician_user_a).get(f"/fhir/Patient/{patient.pk}/$everything")
     assert bundle.status_code == 200
-    assert bundle.json()["total"] == 11
+    assert bundle.json()["total"] == 13
 
 
 def test_bulk_export_runs_as_a_job_and_serves_its_files(
