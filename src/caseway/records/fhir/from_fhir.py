@@ -38,7 +38,8 @@ class Parsed:
 
 
 def validate(data: Any, label: str) -> dict[str, Any]:
-    """Structure-validate with fhir.resources (R4B models) and return the normalised JSON."""
+    """Structure-validate with fhir.resources (R4B models); the valid JSON is returned as is
+    (re-serialising the model would cost twice the validation and add nothing)."""
     if not isinstance(data, dict):
         raise Rejected(f"{label}: not a JSON object")
     resource_type = data.get("resourceType")
@@ -48,14 +49,14 @@ def validate(data: Any, label: str) -> dict[str, Any]:
             f"(supported: {', '.join(c.SUPPORTED_TYPES)})"
         )
     try:
-        model = get_fhir_model_class(resource_type).model_validate(data)
+        get_fhir_model_class(resource_type).model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or resource_type}: {e['msg']}"
             for e in exc.errors()[:5]
         )
         raise Rejected(f"{label}: invalid {resource_type}: {problems}") from None
-    return model.model_dump(mode="json", exclude_none=True)
+    return data
 
 
 def _codings(concept: dict[str, Any] | None) -> list[dict[str, Any]]:

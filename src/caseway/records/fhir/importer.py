@@ -17,8 +17,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
+from caseway.audit.models import AuditAction
+from caseway.audit.services import write_events
 from caseway.core import access, versioning
 from caseway.core.access import Action
 from caseway.organizations.models import Center
@@ -185,18 +189,40 @@ def parse_items(items: Iterable[Item], report: ImportReport) -> list[Parsed]:
     return parsed
 
 
-class _Batch:
-    """One import's database work, in one transaction."""
+class _Writer:
+    """One import's database work: matched in bulk, checked row by row, inserted in bulk.
+
+    Existing patients and rows are looked up with one query per kind, not per resource. Each
+    new row is validated with the model's own rules (fields and ``clean``) before anything is
+    written; the inserts then go in batches, and the journal gets one event per patient naming
+    what the import added or changed, instead of one per row.
+    """
 
     def __init__(self, actor: Any, center: Center, report: ImportReport) -> None:
         self.actor = actor
         self.center = center
         self.report = report
-        self.by_key: dict[str, models.Model] = {}
+        self.by_key: dict[str, Any] = {}
+        self.saved: dict[int, Any] = {}  # id(parsed item) -> its row
+        self.touched: dict[int, Counter[str]] = {}
+        self.now = timezone.now()
+        self.user = getattr(actor, "user", None)
 
-    def resolve(
-        self, reference: str, model: type[models.Model], patient: m.Patient | None, label: str
-    ) -> Any:
+    # -- helpers ----------------------------------------------------------------------------
+    def stamp(self, obj: Any) -> None:
+        obj.created_at = obj.updated_at = self.now
+        obj.created_by = obj.updated_by = self.user
+
+    def check(self, obj: Any, parsed: Parsed) -> bool:
+        try:
+            obj.clean_fields(exclude=["patient", "condition", "center", "file"])
+            obj.clean()
+        except ValidationError as exc:
+            self.report.reject(parsed.label, f"{parsed.label}: {_messages(exc)}")
+            return False
+        return True
+
+    def resolve(self, reference: str, model: type[Any], patient: Any, label: str) -> Any:
         found = self.by_key.get(reference)
         kind, _sep, ident = reference.rpartition("/")
         if found is None and kind.rsplit("/", 1)[-1] == model.__name__ and ident.isdigit():
@@ -214,75 +240,166 @@ class _Batch:
             )
         return found
 
-    def save(self, obj: Any, fields: dict[str, Any], kind: str) -> Any:
-        if obj.pk is None:
-            for name, value in fields.items():
-                setattr(obj, name, value)
-            access.authorize(self.actor, type(obj), Action.ADD, obj)
-            versioning.create(self.actor, obj)
-            self.report.created[kind] += 1
-            return obj
-        changes = {k: v for k, v in fields.items() if getattr(obj, k) != v}
-        if not changes:
-            self.report.unchanged[kind] += 1
-            return obj
-        access.authorize(self.actor, type(obj), Action.CHANGE, obj)
-        saved = versioning.update(self.actor, obj, versioning.ANY_VERSION, changes)
+    def note(self, patient: Any, kind: str, verb: str) -> None:
+        self.touched.setdefault(patient.pk, Counter())[f"{verb} {kind}"] += 1
+
+    # -- patients -----------------------------------------------------------------------------
+    def patients(self, parsed: list[Parsed]) -> None:
+        existing = {
+            p.mrn: p
+            for p in m.Patient.objects.filter(
+                center=self.center, voided=False, mrn__in=[p.fields["mrn"] for p in parsed]
+            )
+        }
+        new: list[tuple[Parsed, m.Patient]] = []
+        for item in parsed:
+            fields = {k: v for k, v in item.fields.items() if v not in (None, "")}
+            patient = existing.get(fields["mrn"])
+            if patient is None:
+                patient = m.Patient(center=self.center, **fields)
+                self.stamp(patient)
+                if self.check(patient, item):
+                    new.append((item, patient))
+                continue
+            changes = {k: v for k, v in fields.items() if getattr(patient, k) != v}
+            if changes:
+                saved = self.update(patient, changes, item, "Patient")
+                if saved is not None:
+                    patient = saved
+            else:
+                self.report.unchanged["Patient"] += 1
+            self.remember(item, patient)
+        if not self.report.ok:
+            return
+        access.authorize(self.actor, m.Patient, Action.ADD, m.Patient(center=self.center))
+        m.Patient.objects.bulk_create([p for _i, p in new], batch_size=500)
+        for item, patient in new:
+            self.report.created["Patient"] += 1
+            self.note(patient, "Patient", "created")
+            self.remember(item, patient)
+        self.identifiers(parsed)
+
+    def identifiers(self, parsed: list[Parsed]) -> None:
+        wanted = [(self.saved.get(id(item)), item) for item in parsed]
+        patient_ids = [p.pk for p, _i in wanted if p is not None]
+        known = set(
+            m.Identifier.objects.filter(patient_id__in=patient_ids, voided=False).values_list(
+                "patient_id", "system", "value"
+            )
+        )
+        rows = []
+        for patient, item in wanted:
+            for system, value in item.identifiers:
+                if patient is not None and (patient.pk, system, value) not in known:
+                    row = m.Identifier(patient=patient, system=system, value=value)
+                    self.stamp(row)
+                    rows.append(row)
+                    self.report.created["Identifier"] += 1
+        m.Identifier.objects.bulk_create(rows, batch_size=1000)
+
+    def remember(self, item: Parsed, obj: Any) -> None:
+        for key in item.keys:
+            self.by_key[key] = obj
+        self.saved[id(item)] = obj
+
+    def update(self, obj: Any, changes: dict[str, Any], item: Parsed, kind: str) -> Any:
+        try:
+            access.authorize(self.actor, type(obj), Action.CHANGE, obj)
+            saved = versioning.update(self.actor, obj, versioning.ANY_VERSION, changes)
+        except ValidationError as exc:
+            self.report.reject(item.label, f"{item.label}: {_messages(exc)}")
+            return None
         self.report.updated[kind] += 1
         return saved
 
-    def patient(self, parsed: Parsed) -> m.Patient:
-        fields = {k: v for k, v in parsed.fields.items() if v not in (None, "")}
-        existing = m.Patient.objects.filter(
-            center=self.center, mrn=fields["mrn"], voided=False
-        ).first()
-        if existing is None and parsed.identifiers:
-            match = m.Identifier.objects.filter(
-                patient__center=self.center,
-                voided=False,
-                system=parsed.identifiers[0][0],
-                value=parsed.identifiers[0][1],
-            ).first()
-            existing = match.patient if match else None
-        patient = self.save(existing or m.Patient(center=self.center), fields, "Patient")
-        known = set(patient.identifiers.filter(voided=False).values_list("system", "value"))
-        for system, value in parsed.identifiers:
-            if (system, value) not in known:
-                self.save(
-                    m.Identifier(patient=patient), {"system": system, "value": value}, "Identifier"
-                )
-        return patient
+    # -- rows ---------------------------------------------------------------------------------
+    def rows(self, kind: str, parsed: list[Parsed]) -> None:
+        model = ROW_MODELS[kind]
+        label = _label(kind)
+        resolved: list[tuple[Parsed, Any, dict[str, Any]]] = []
+        for item in parsed:
+            try:
+                patient = self.resolve(item.refs["patient"], m.Patient, None, item.label)
+                fields = dict(item.fields)
+                for name, reference in item.refs.items():
+                    if name != "patient" and reference:
+                        fields[name] = self.resolve(reference, m.Condition, patient, item.label)
+            except Rejected as exc:
+                self.report.reject(item.label, str(exc), "not-found")
+                continue
+            resolved.append((item, patient, fields))
+        keys = {i.source_key for i, _p, _f in resolved if i.source_key}
+        ids = {i.caseway_id for i, _p, _f in resolved if i.caseway_id}
+        existing: dict[Any, Any] = {}
+        patients = {p.pk for _i, p, _f in resolved}
+        for row in model._default_manager.filter(
+            Q(source_key__in=keys) | Q(pk__in=ids), patient_id__in=patients, voided=False
+        ):
+            existing[(row.patient_id, row.source_key)] = row
+            existing[("id", row.pk)] = row
+        new = []
+        for item, patient, fields in resolved:
+            row = (existing.get(("id", item.caseway_id)) if item.caseway_id else None) or (
+                existing.get((patient.pk, item.source_key)) if item.source_key else None
+            )
+            content = fields.pop("_content", None)
+            if row is not None and row.patient_id == patient.pk:
+                changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
+                if changes:
+                    if self.update(row, changes, item, label) is not None:
+                        self.note(patient, label, "updated")
+                else:
+                    self.report.unchanged[label] += 1
+                self.remember(item, row)
+                continue
+            row = model(patient=patient, source_key=item.source_key, **fields)
+            self.stamp(row)
+            if kind == "document" and not self.attach(row, content, item):
+                continue
+            if self.check(row, item):
+                new.append((item, patient, row))
+        if not self.report.ok:
+            return
+        for _item, _patient, row in new[:1]:
+            access.authorize(self.actor, model, Action.ADD, row)
+        model._default_manager.bulk_create([row for _i, _p, row in new], batch_size=500)
+        for item, patient, row in new:
+            self.report.created[label] += 1
+            self.note(patient, label, "created")
+            self.remember(item, row)
 
-    def row(self, parsed: Parsed) -> Any:
-        model = ROW_MODELS[parsed.kind]
-        patient = self.resolve(parsed.refs["patient"], m.Patient, None, parsed.label)
-        fields = dict(parsed.fields)
-        for name, reference in parsed.refs.items():
-            if name != "patient" and reference:
-                fields[name] = self.resolve(reference, m.Condition, patient, parsed.label)
-        existing = None
-        if parsed.caseway_id is not None:
-            existing = model._default_manager.filter(
-                pk=parsed.caseway_id, patient=patient, voided=False
-            ).first()
-        if existing is None and parsed.source_key:
-            existing = model._default_manager.filter(
-                patient=patient, voided=False, source_key=parsed.source_key
-            ).first()
-        obj = existing or model(patient=patient, source_key=parsed.source_key)
-        if parsed.kind == "document":
-            content = fields.pop("_content")
-            if obj.pk is None:
-                if content is None and not fields.get("text"):
-                    raise Rejected(
-                        f"{parsed.label}: no inline attachment data and no text "
-                        "(Caseway does not fetch attachment URLs)"
-                    )
-                try:
-                    attach(obj, inspect(content) if content is not None else None, content or b"")
-                except FileRejected as exc:
-                    raise Rejected(f"{parsed.label}: {exc}") from None
-        return self.save(obj, fields, _label(parsed.kind))
+    def attach(self, row: m.Document, content: bytes | None, item: Parsed) -> bool:
+        if content is None and not row.text:
+            self.report.reject(
+                item.label,
+                f"{item.label}: no inline attachment data and no "
+                "text (Caseway does not fetch attachment URLs)",
+            )
+            return False
+        try:
+            attach(row, inspect(content) if content is not None else None, content or b"")
+        except FileRejected as exc:
+            self.report.reject(item.label, f"{item.label}: {exc}")
+            return False
+        return True
+
+    def journal(self) -> None:
+        """One event per patient: what this import created or changed in their record."""
+        write_events(
+            self.actor,
+            [
+                {
+                    "action": AuditAction.CREATE,
+                    "entity_type": "records.patient",
+                    "entity_id": patient_id,
+                    "patient_id": patient_id,
+                    "institution_id": self.center.institution_id,
+                    "center_id": self.center.pk,
+                    "detail": {"import": dict(counts)},
+                }
+                for patient_id, counts in self.touched.items()
+            ],
+        )
 
 
 def _label(kind: str) -> str:
@@ -296,31 +413,18 @@ def import_items(actor: Any, center: Center, items: list[Item]) -> ImportReport:
     parsed = parse_items(items, report)
     if not report.ok:
         return report
-    parsed.sort(key=lambda p: ORDER.index(p.kind))
+    by_kind: dict[str, list[Parsed]] = {kind: [] for kind in ORDER}
+    for resource in parsed:
+        by_kind[resource.kind].append(resource)
     with transaction.atomic():
-        batch = _Batch(actor, center, report)
-        for resource in parsed:
-            try:
-                with transaction.atomic():
-                    saved = (
-                        batch.patient(resource)
-                        if resource.kind == "patient"
-                        else batch.row(resource)
-                    )
-            except Rejected as exc:
-                report.reject(resource.label, str(exc), "not-found")
-                continue
-            except ValidationError as exc:
-                report.reject(resource.label, f"{resource.label}: {_messages(exc)}")
-                continue
-            except access.Forbidden:
-                report.reject(
-                    resource.label, f"{resource.label}: you may not change this record", "forbidden"
-                )
-                continue
-            for key in resource.keys:
-                batch.by_key[key] = saved
-        if not report.ok:
+        writer = _Writer(actor, center, report)
+        writer.patients(by_kind["patient"])
+        for kind in ORDER[1:]:
+            if report.ok and by_kind[kind]:
+                writer.rows(kind, by_kind[kind])
+        if report.ok:
+            writer.journal()
+        else:
             report.created.clear()
             report.updated.clear()
             report.unchanged.clear()
