@@ -115,7 +115,7 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'caseway.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", DEFAULT_DATABASE_URL),
+        env_str("DATABASE_URL", "") or DEFAULT_DATABASE_URL,
         conn_max_age=env_int("CASEWAY_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )

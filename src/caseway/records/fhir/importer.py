@@ -9,15 +9,19 @@ and rows on theirs, so it creates no duplicates.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +29,7 @@ from caseway.audit.models import AuditAction
 from caseway.audit.services import write_events
 from caseway.core import access, versioning
 from caseway.core.access import Action
+from caseway.core.workers import setup_django
 from caseway.organizations.models import Center
 from caseway.records import models as m
 from caseway.records.fhir.from_fhir import Parsed, Rejected, parse, validate
@@ -156,37 +161,100 @@ def read_items(name: str, data: bytes) -> list[Item]:
 
 
 def _ndjson(name: str, text: str) -> Iterator[Item]:
+    """Lines stay text here: they are decoded where they are parsed (possibly in a worker)."""
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+        if line.strip():
+            yield Item(f"{name} line {number}", f"line {number}", line)
+
+
+#: Imports this large are parsed and checked by worker processes, one per core.
+PARALLEL_FROM = 5000
+CHUNK = 2000
+
+
+def _parse_one(item: Item) -> Parsed:
+    resource = item.resource
+    if isinstance(resource, str):
         try:
-            resource = json.loads(line)
+            resource = json.loads(resource)
         except json.JSONDecodeError as exc:
-            resource = SourceError(f"malformed JSON: {exc.msg} at column {exc.colno}")
-        yield Item(f"{name} line {number}", f"line {number}", resource)
-
-
-def parse_items(items: Iterable[Item], report: ImportReport) -> list[Parsed]:
-    parsed: list[Parsed] = []
-    seen: dict[tuple[str, str], str] = {}
-    for item in items:
-        if isinstance(item.resource, SourceError):
-            report.reject(item.expression, f"{item.label}: {item.resource}", "structure")
-            continue
-        try:
-            resource = validate(item.resource, item.label)
-            one = parse(resource, item.label, item.full_url)
-            identity = (one.kind, one.fields["mrn"] if one.kind == "patient" else one.source_key)
-            if identity[1] and identity in seen:
-                raise Rejected(
-                    f"{item.label}: the identifier {identity[1]!r} appears twice in "
-                    f"this import (also {seen[identity]})"
-                )
-            seen[identity] = item.label
-            parsed.append(one)
-        except Rejected as exc:
-            report.reject(item.expression, str(exc))
+            raise SourceError(
+                f"{item.label}: malformed JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+    parsed = parse(validate(resource, item.label), item.label, item.full_url)
+    _check(parsed)
     return parsed
+
+
+def _check(parsed: Parsed) -> None:
+    """The model's own field rules and ``clean``, on a transient row (no database needed)."""
+    if parsed.kind == "document":
+        return  # checked with its file content when it is stored
+    model = m.Patient if parsed.kind == "patient" else ROW_MODELS[parsed.kind]
+    fields = {k: v for k, v in parsed.fields.items() if not k.startswith("_")}
+    if parsed.kind == "patient":
+        fields = {k: v for k, v in fields.items() if v not in (None, "")}
+    try:
+        row = model(**fields)
+        row.clean_fields(exclude=["patient", "condition", "center", "file"])
+        row.clean()
+    except ValidationError as exc:
+        raise Rejected(f"{parsed.label}: {_messages(exc)}") from None
+
+
+def _parse_chunk(items: list[Item]) -> tuple[list[Parsed], list[tuple[str, str, str]]]:
+    parsed: list[Parsed] = []
+    problems: list[tuple[str, str, str]] = []
+    for item in items:
+        try:
+            parsed.append(_parse_one(item))
+        except SourceError as exc:
+            problems.append((item.expression, str(exc), "structure"))
+        except Rejected as exc:
+            problems.append((item.expression, str(exc), "invalid"))
+    return parsed, problems
+
+
+def parsed_chunks(items: list[Item]) -> Iterator[tuple[list[Parsed], list[tuple[str, str, str]]]]:
+    """Parse and check resources chunk by chunk, in order. Large imports use one worker process
+    per core, so the caller writes one chunk while the next ones are being parsed."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        yield _parse_chunk(items)
+        return
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    # spawn, not fork: a forked child must never share the parent's database connection.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=setup_django,
+        mp_context=multiprocessing.get_context("spawn"),
+    ) as pool:
+        yield from pool.map(_parse_chunk, chunks)
+
+
+class _Identities:
+    """An identifier may appear once per import."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.seen: dict[tuple[str, str], str] = {}
+
+    def accept(self, parsed: list[Parsed], problems: list[tuple[str, str, str]]) -> list[Parsed]:
+        for expression, message, code in problems:
+            self.report.reject(expression, message, code)
+        accepted = []
+        for one in parsed:
+            identity = (one.kind, one.fields["mrn"] if one.kind == "patient" else one.source_key)
+            if identity[1] and identity in self.seen:
+                self.report.reject(
+                    one.label,
+                    f"{one.label}: the identifier {identity[1]!r} "
+                    f"appears twice in this import (also {self.seen[identity]})",
+                )
+                continue
+            self.seen[identity] = one.label
+            accepted.append(one)
+        return accepted
 
 
 class _Writer:
@@ -204,6 +272,7 @@ class _Writer:
         self.report = report
         self.by_key: dict[str, Any] = {}
         self.saved: dict[int, Any] = {}  # id(parsed item) -> its row
+        self.deferred: list[Parsed] = []  # rows whose references a later chunk may bring
         self.touched: dict[int, Counter[str]] = {}
         self.now = timezone.now()
         self.user = getattr(actor, "user", None)
@@ -214,8 +283,10 @@ class _Writer:
         obj.created_by = obj.updated_by = self.user
 
     def check(self, obj: Any, parsed: Parsed) -> bool:
+        """Field rules were checked when parsing; now the rules that need related rows."""
         try:
-            obj.clean_fields(exclude=["patient", "condition", "center", "file"])
+            if parsed.kind == "document":
+                obj.clean_fields(exclude=["patient", "file"])
             obj.clean()
         except ValidationError as exc:
             self.report.reject(parsed.label, f"{parsed.label}: {_messages(exc)}")
@@ -291,11 +362,14 @@ class _Writer:
         for patient, item in wanted:
             for system, value in item.identifiers:
                 if patient is not None and (patient.pk, system, value) not in known:
-                    row = m.Identifier(patient=patient, system=system, value=value)
-                    self.stamp(row)
-                    rows.append(row)
+                    rows.append(
+                        self.leaf_values(
+                            m.Identifier, patient, item, {"system": system, "value": value}
+                        )
+                    )
+                    rows[-1]["source_key"] = ""
                     self.report.created["Identifier"] += 1
-        m.Identifier.objects.bulk_create(rows, batch_size=1000)
+        insert_rows(m.Identifier, rows)
 
     def remember(self, item: Parsed, obj: Any) -> None:
         for key in item.keys:
@@ -313,7 +387,19 @@ class _Writer:
         return saved
 
     # -- rows ---------------------------------------------------------------------------------
-    def rows(self, kind: str, parsed: list[Parsed]) -> None:
+    def write(self, parsed: list[Parsed], final: bool = False) -> None:
+        """Write a chunk: patients first, then rows in dependency order. Rows that refer to
+        something a later chunk brings wait for the final pass."""
+        by_kind: dict[str, list[Parsed]] = {kind: [] for kind in ORDER}
+        for resource in parsed:
+            by_kind[resource.kind].append(resource)
+        if by_kind["patient"]:
+            self.patients(by_kind["patient"])
+        for kind in ORDER[1:]:
+            if self.report.ok and by_kind[kind]:
+                self.rows(kind, by_kind[kind], final)
+
+    def rows(self, kind: str, parsed: list[Parsed], final: bool) -> None:
         model = ROW_MODELS[kind]
         label = _label(kind)
         resolved: list[tuple[Parsed, Any, dict[str, Any]]] = []
@@ -325,7 +411,10 @@ class _Writer:
                     if name != "patient" and reference:
                         fields[name] = self.resolve(reference, m.Condition, patient, item.label)
             except Rejected as exc:
-                self.report.reject(item.label, str(exc), "not-found")
+                if final:
+                    self.report.reject(item.label, str(exc), "not-found")
+                else:
+                    self.deferred.append(item)
                 continue
             resolved.append((item, patient, fields))
         keys = {i.source_key for i, _p, _f in resolved if i.source_key}
@@ -352,21 +441,54 @@ class _Writer:
                     self.report.unchanged[label] += 1
                 self.remember(item, row)
                 continue
+            if model in LEAF_MODELS:
+                # Leaf rows (nothing in the import refers to them) skip model instances: their
+                # field rules were checked when parsing; the one relational rule is here.
+                condition = fields.get("condition")
+                if condition is not None and condition.patient_id != patient.pk:
+                    self.report.reject(
+                        item.label, f"{item.label}: the condition is another patient's"
+                    )
+                    continue
+                new.append((item, patient, self.leaf_values(model, patient, item, fields)))
+                continue
             row = model(patient=patient, source_key=item.source_key, **fields)
             self.stamp(row)
             if kind == "document" and not self.attach(row, content, item):
                 continue
             if self.check(row, item):
                 new.append((item, patient, row))
-        if not self.report.ok:
+        if not self.report.ok or not new:
             return
-        for _item, _patient, row in new[:1]:
-            access.authorize(self.actor, model, Action.ADD, row)
-        model._default_manager.bulk_create([row for _i, _p, row in new], batch_size=500)
+        if model in LEAF_MODELS:
+            access.authorize(self.actor, model, Action.ADD, model(patient=new[0][1]))
+            insert_rows(model, [values for _i, _p, values in new])
+        else:
+            access.authorize(self.actor, model, Action.ADD, new[0][2])
+            model._default_manager.bulk_create([row for _i, _p, row in new], batch_size=500)
         for item, patient, row in new:
             self.report.created[label] += 1
             self.note(patient, label, "created")
             self.remember(item, row)
+
+    def leaf_values(
+        self, model: type[Any], patient: Any, item: Parsed, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        values = dict(_defaults(model))  # type: ignore[arg-type]
+        values.update(
+            created_at=self.now,
+            updated_at=self.now,
+            patient_id=patient.pk,
+            created_by_id=getattr(self.user, "pk", None),
+            updated_by_id=getattr(self.user, "pk", None),
+            source_key=item.source_key,
+        )
+        for name, value in fields.items():
+            if isinstance(value, models.Model):
+                values[f"{name}_id"] = value.pk
+            else:
+                values[name] = value
+        return values
 
     def attach(self, row: m.Document, content: bytes | None, item: Parsed) -> bool:
         if content is None and not row.text:
@@ -402,26 +524,84 @@ class _Writer:
         )
 
 
+#: Rows nothing else in an import refers to: inserted without model instances.
+LEAF_MODELS = (
+    m.Staging,
+    m.StatusAssessment,
+    m.Measurement,
+    m.Biomarker,
+    m.Variant,
+    m.Treatment,
+    m.Identifier,
+)
+#: Field types whose Python values the database drivers cannot take as they are.
+_PREPARED = (models.DecimalField, models.DateTimeField, models.JSONField)
+
+
+@cache
+def _defaults(model: Any) -> dict[str, Any]:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+
+
+def insert_rows(model: type[Any], rows: list[dict[str, Any]], batch: int = 2000) -> None:
+    """Insert rows given as column values, as fast as the database allows.
+
+    PostgreSQL gets COPY; SQLite one prepared ``executemany``. Values that need it are
+    prepared by their field exactly as the ORM would (decimals, date-times, JSON).
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    prepared = [isinstance(f, _PREPARED) for f in fields]
+
+    def value_rows(chunk: list[dict[str, Any]]) -> list[list[Any]]:
+        return [
+            [
+                f.get_db_prep_save(row[f.attname], connection) if prep else row[f.attname]
+                for f, prep in zip(fields, prepared, strict=True)
+            ]
+            for row in chunk
+        ]
+
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for start in range(0, len(rows), batch):
+                    for values in value_rows(rows[start : start + batch]):
+                        copy.write_row(values)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        # Names come from the model definition, quoted; values are parameters.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, value_rows(rows[start : start + batch]))
+
+
 def _label(kind: str) -> str:
     return {"status": "DiseaseStatus", "staging": "Staging"}.get(kind, kind.capitalize())
 
 
 def import_items(actor: Any, center: Center, items: list[Item]) -> ImportReport:
-    """Validate everything, then store everything in one transaction, or nothing."""
+    """Validate and store everything in one transaction, or nothing.
+
+    Chunks are written as they are parsed (the database works while workers parse); any
+    rejection anywhere rolls the whole import back, and every rejection is reported.
+    """
     report = ImportReport()
     access.authorize(actor, m.Patient, Action.ADD, m.Patient(center=center))
-    parsed = parse_items(items, report)
-    if not report.ok:
-        return report
-    by_kind: dict[str, list[Parsed]] = {kind: [] for kind in ORDER}
-    for resource in parsed:
-        by_kind[resource.kind].append(resource)
+    identities = _Identities(report)
     with transaction.atomic():
         writer = _Writer(actor, center, report)
-        writer.patients(by_kind["patient"])
-        for kind in ORDER[1:]:
-            if report.ok and by_kind[kind]:
-                writer.rows(kind, by_kind[kind])
+        for parsed, problems in parsed_chunks(items):
+            accepted = identities.accept(parsed, problems)
+            if report.ok:
+                writer.write(accepted)
+        if report.ok and writer.deferred:
+            waiting, writer.deferred = writer.deferred, []
+            writer.write(waiting, final=True)
         if report.ok:
             writer.journal()
         else:
