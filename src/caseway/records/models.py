@@ -8,6 +8,7 @@ Internal models are Caseway's own; FHIR (mCODE) is mapped at the boundary (``fhi
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -50,8 +51,21 @@ language_validator = RegexValidator(
 )
 
 
+_today_cache: tuple[float, dt.date] = (0.0, dt.date.min)
+
+
+def _today() -> dt.date:
+    """Today in the display time zone, recomputed at most once a minute (imports check
+    thousands of dates per second)."""
+    global _today_cache
+    now = time.monotonic()
+    if now - _today_cache[0] > 60:
+        _today_cache = (now, timezone.localdate())
+    return _today_cache[1]
+
+
 def _not_future(day: dt.date | None, field: str) -> None:
-    if day and day > timezone.localdate() + dt.timedelta(days=1):
+    if day and day > _today() + dt.timedelta(days=1):
         raise ValidationError({field: _("This date is in the future.")})
 
 

@@ -196,7 +196,7 @@ def _check(parsed: Parsed) -> None:
         fields = {k: v for k, v in fields.items() if v not in (None, "")}
     try:
         row = model(**fields)
-        row.clean_fields(exclude=["patient", "condition", "center", "file"])
+        row.clean_fields(exclude=[f.name for f in model._meta.fields if f.name not in fields])
         row.clean()
     except ValidationError as exc:
         raise Rejected(f"{parsed.label}: {_messages(exc)}") from None
@@ -343,7 +343,7 @@ class _Writer:
         if not self.report.ok:
             return
         access.authorize(self.actor, m.Patient, Action.ADD, m.Patient(center=self.center))
-        m.Patient.objects.bulk_create([p for _i, p in new], batch_size=500)
+        insert_objects(m.Patient, [p for _i, p in new])
         for item, patient in new:
             self.report.created["Patient"] += 1
             self.note(patient, "Patient", "created")
@@ -465,7 +465,7 @@ class _Writer:
             insert_rows(model, [values for _i, _p, values in new])
         else:
             access.authorize(self.actor, model, Action.ADD, new[0][2])
-            model._default_manager.bulk_create([row for _i, _p, row in new], batch_size=500)
+            insert_objects(model, [row for _i, _p, row in new])
         for item, patient, row in new:
             self.report.created[label] += 1
             self.note(patient, label, "created")
@@ -524,6 +524,30 @@ class _Writer:
         )
 
 
+def insert_objects(model: type[Any], objects: list[Any]) -> None:
+    """Insert model instances and give them their ids (others in the import refer to them).
+
+    On PostgreSQL the ids are drawn from the table's sequence first, so the rows can go in by
+    COPY; elsewhere ``bulk_create`` returns them.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    concrete = model._meta.concrete_fields
+    insert_rows(model, [{f.attname: getattr(obj, f.attname) for f in concrete} for obj in objects])
+    for obj in objects:
+        obj._state.adding = False
+
+
 #: Rows nothing else in an import refers to: inserted without model instances.
 LEAF_MODELS = (
     m.Staging,
@@ -535,7 +559,7 @@ LEAF_MODELS = (
     m.Identifier,
 )
 #: Field types whose Python values the database drivers cannot take as they are.
-_PREPARED = (models.DecimalField, models.DateTimeField, models.JSONField)
+_PREPARED = (models.DecimalField, models.DateTimeField, models.JSONField, models.FileField)
 
 
 @cache
@@ -551,7 +575,7 @@ def insert_rows(model: type[Any], rows: list[dict[str, Any]], batch: int = 2000)
     """
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or "id" in rows[0]]
     prepared = [isinstance(f, _PREPARED) for f in fields]
 
     def value_rows(chunk: list[dict[str, Any]]) -> list[list[Any]]:
