@@ -44,7 +44,7 @@ def browser() -> Iterator[Browser]:
 def test_staff_sign_in_with_totp_then_switch_to_korean(
     browser: Browser, live_server: Any, transactional_db: Any
 ) -> None:
-    DemoGenerator().run()
+    DemoGenerator(patients=10).run()
     email = "coordinator@demo.caseway.kr"
     page = browser.new_page()
     page.goto(f"{live_server.url}/")

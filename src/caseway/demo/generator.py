@@ -32,6 +32,8 @@ from caseway.organizations.models import (
 )
 
 DEFAULT_SEED = 20261125
+#: Synthetic cancer patients across the demo centers.
+DEMO_PATIENTS = 2000
 
 INSTITUTIONS: list[dict[str, Any]] = [
     dict(
@@ -237,7 +239,10 @@ class DemoReport:
 
 
 class DemoGenerator:
-    def __init__(self, seed: int = DEFAULT_SEED, today: dt.date | None = None) -> None:
+    def __init__(
+        self, seed: int = DEFAULT_SEED, today: dt.date | None = None, patients: int = DEMO_PATIENTS
+    ) -> None:
+        self.patients = patients
         self.seed = seed
         self.random = random.Random(seed)
         self.today = today or dt.date.today()
@@ -262,6 +267,7 @@ class DemoGenerator:
         self.organisations()
         self.clinicians()
         self.accounts()
+        self.patient_records()
         return self.report
 
     def association(self) -> None:
@@ -339,6 +345,29 @@ class DemoGenerator:
                         languages=languages,
                     )
                 )
+
+    def patient_records(self) -> None:
+        """Synthetic cancer patients per center, imported through the FHIR importer."""
+        from caseway.records.fhir.importer import Item, import_items
+        from caseway.records.synthetic import GYNECOLOGIC, PROFILES, ROBOTIC, cohort
+
+        shares = {
+            "smc-gcc": (0.35, GYNECOLOGIC),
+            "sev-rmis": (0.25, ROBOTIC),
+            "hanbit-cancer": (0.15, GYNECOLOGIC),
+            "dasol-gyn": (0.15, GYNECOLOGIC),
+            "saerom-robot": (0.10, PROFILES),
+        }
+        for code, (share, profiles) in shares.items():
+            count = max(1, round(self.patients * share))
+            items = [
+                Item(f"demo {code} {n}", f"resource {n}", resource)
+                for n, resource in enumerate(cohort(self.seed, count, code, self.today, profiles))
+            ]
+            report = import_items(self.actor, self.centers[code], items)
+            if not report.ok:
+                raise RuntimeError(f"Demo patients for {code}: {report.issues[:3]}")
+            self.report.add("synthetic patients", report.created["Patient"])
 
     def accounts(self) -> None:
         for account in DEMO_ACCOUNTS:

@@ -270,10 +270,14 @@ def _choose(rng: random.Random, weighted: tuple[tuple[Any, ...], ...]) -> tuple[
 
 
 def patient_resources(
-    rng: random.Random, number: int, center_code: str, today: dt.date
+    rng: random.Random,
+    number: int,
+    center_code: str,
+    today: dt.date,
+    profiles: tuple[CancerProfile, ...] = PROFILES,
 ) -> Iterator[dict[str, Any]]:
     """The resources of one synthetic patient, with Type/id references among them."""
-    profile = rng.choices(PROFILES, weights=[p.weight for p in PROFILES])[0]
+    profile = rng.choices(profiles, weights=[p.weight for p in profiles])[0]
     pid = f"syn-{center_code}-{number}"
     sex = rng.choice(profile.sexes)
     age = max(25, min(90, int(rng.gauss(*profile.age))))
@@ -455,7 +459,17 @@ def patient_resources(
         }
 
 
-def cohort(seed: int, patients: int, center_code: str, today: dt.date) -> Iterator[dict[str, Any]]:
+GYNECOLOGIC = tuple(p for p in PROFILES if p.icd10 in ("C56.9", "C54.1", "C53.9"))
+ROBOTIC = tuple(p for p in PROFILES if p.icd10 in ("C61", "C18.9", "C64.9", "C54.1"))
+
+
+def cohort(
+    seed: int,
+    patients: int,
+    center_code: str,
+    today: dt.date,
+    profiles: tuple[CancerProfile, ...] = PROFILES,
+) -> Iterator[dict[str, Any]]:
     rng = random.Random(f"{seed}:{center_code}")
     for number in range(1, patients + 1):
-        yield from patient_resources(rng, number, center_code, today)
+        yield from patient_resources(rng, number, center_code, today, profiles)

@@ -9,6 +9,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import validate_totp_code
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Count
 from django.test import Client
 
 from caseway.accounts.models import Membership, User
@@ -23,7 +24,7 @@ TODAY = dt.date(2026, 11, 25)
 
 def _snapshot(seed: int) -> list[tuple[Any, ...]]:
     with transaction.atomic():
-        DemoGenerator(seed, today=TODAY).run()
+        DemoGenerator(seed, today=TODAY, patients=20).run()
         rows = list(
             Clinician.objects.order_by("pk").values_list(
                 "name_en", "name_ko", "specialty", "languages", "department__name_en"
@@ -43,7 +44,7 @@ def test_the_same_seed_gives_the_same_association() -> None:
 
 
 def test_the_seeded_members_carry_the_public_facts() -> None:
-    DemoGenerator(today=TODAY).run()
+    DemoGenerator(today=TODAY, patients=20).run()
     gcc = Center.objects.get(code="smc-gcc")
     assert gcc.institution.name_en == "Samsung Medical Center"
     assert "ESGO" in gcc.description_en and "350" in gcc.description_en
@@ -64,7 +65,7 @@ def test_the_seeded_members_carry_the_public_facts() -> None:
 
 
 def test_there_is_one_demo_account_per_role_and_staff_have_a_second_factor() -> None:
-    DemoGenerator(today=TODAY).run()
+    DemoGenerator(today=TODAY, patients=20).run()
     assert {a.role for a in DEMO_ACCOUNTS} == set(Role.values)
     for account in DEMO_ACCOUNTS:
         user = User.objects.get(email=account.email)
@@ -74,7 +75,7 @@ def test_there_is_one_demo_account_per_role_and_staff_have_a_second_factor() -> 
 
 
 def test_every_page_says_the_data_is_synthetic(client: Client) -> None:
-    DemoGenerator(today=TODAY).run()
+    DemoGenerator(today=TODAY, patients=20).run()
     assert "all patient data here is synthetic" in client.get("/accounts/login/").content.decode()
     client.force_login(User.objects.get(email="admin@demo.caseway.kr"))
     for url in ("/", "/directory/institutions/", "/people/me/"):
@@ -84,11 +85,30 @@ def test_every_page_says_the_data_is_synthetic(client: Client) -> None:
 def test_the_command_loads_once_and_prints_working_codes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    call_command("demo")
+    call_command("demo", "--patients", "20")
     out = capsys.readouterr().out
     assert "admin@demo.caseway.kr" in out and DEMO_PASSWORD in out
-    call_command("demo")
+    call_command("demo", "--patients", "20")
     assert "already loaded" in capsys.readouterr().out
     call_command("demo", "code", "admin@demo.caseway.kr")
     code = capsys.readouterr().out.strip()
     assert validate_totp_code(totp_secret(DEFAULT_SEED, "admin@demo.caseway.kr"), code)
+
+
+def test_the_demo_has_synthetic_cancer_patients_in_each_center() -> None:
+    DemoGenerator(today=TODAY, patients=40).run()
+    from caseway.records import models as records
+
+    per_center = dict(
+        records.Patient.objects.values_list("center__code")
+        .annotate(n=Count("pk"))
+        .values_list("center__code", "n")
+    )
+    assert set(per_center) == {"smc-gcc", "sev-rmis", "hanbit-cancer", "dasol-gyn", "saerom-robot"}
+    gynecologic = set(
+        records.Condition.objects.filter(patient__center__code="smc-gcc").values_list(
+            "icd10", flat=True
+        )
+    )
+    assert gynecologic <= {"C56.9", "C54.1", "C53.9"}
+    assert records.Staging.objects.count() == records.Patient.objects.count()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from caseway.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, current_code, totp_secret
-from caseway.demo.generator import DEFAULT_SEED, DemoGenerator
+from caseway.demo.generator import DEFAULT_SEED, DEMO_PATIENTS, DemoGenerator
 from caseway.organizations.models import Association
 
 
@@ -17,6 +17,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        parser.add_argument(
+            "--patients",
+            type=int,
+            default=DEMO_PATIENTS,
+            help="Synthetic cancer patients across the demo centers.",
+        )
         sub = parser.add_subparsers(dest="subcommand")
         sub.add_parser("load", help="Load the demo data (the default).")
         code = sub.add_parser("code", help="Print the current one-time code of a demo account.")
@@ -32,17 +38,17 @@ class Command(BaseCommand):
             self.print_code(options["email"], seed)
             return
         if subcommand == "load":
-            self.load(seed)
+            self.load(seed, options["patients"])
         self.print_accounts(seed)
 
-    def load(self, seed: int) -> None:
+    def load(self, seed: int, patients: int) -> None:
         existing = Association.objects.first()
         if existing is not None:
             if not existing.synthetic_data:
                 raise CommandError("This database holds a real association; no demo is loaded.")
             self.stdout.write("The demo data is already loaded.")
             return
-        report = DemoGenerator(seed).run()
+        report = DemoGenerator(seed, patients=patients).run()
         summary = ", ".join(f"{n} {label}" for label, n in report.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {summary}."))
 
