@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -264,13 +265,15 @@ def _observation(resource: dict[str, Any], label: str) -> Parsed:
     }:
         system, stage = _code_with_prefix(value, c.STAGING_SYSTEM)
         if not system:
-            system = _code_in(resource.get("method"), c.CASEWAY + "staging-system")
-            stage = _text(value)
+            # Data from other systems: the stage as text or display ("FIGO Stage IIIC"), the
+            # system from the method, or from the profile (FIGO: chosen by the condition's site
+            # when the import resolves the focus).
+            system = _code_in(resource.get("method"), c.CASEWAY + "staging-system") or (
+                FIGO_BY_SITE if c.PROFILE_FIGO in profiles or _mentions_figo(value) else "tnm-8"
+            )
+            stage = _stage_text(value)
         _require(
-            system and stage,
-            label,
-            "the stage value must name its staging system "
-            f"(a coding in {c.STAGING_SYSTEM}<system>)",
+            stage, label, "the stage value has no stage (a code, display or text such as IIIC)"
         )
         components = {
             (comp.get("code") or {}).get("text", "").lower(): _text(
@@ -315,6 +318,36 @@ def _observation(resource: dict[str, Any], label: str) -> Parsed:
         }
         return Parsed("biomarker", label, fields, refs=refs)
     return _measurement(resource, label, day, refs, loinc, profiles)
+
+
+#: Placeholder system: the FIGO staging that fits the condition's site, chosen on import.
+FIGO_BY_SITE = "figo"
+_STAGE = re.compile(
+    r"(?:^|\s)((?:IV|I{1,3}|0)(?:[A-D](?:\d(?:\((?:i|ii)\)|[rp]|i{1,2})?)?)?"
+    r"(?:mPOLEmut|mp53abn)?)(?:\s|$)"
+)
+
+
+def _mentions_figo(concept: dict[str, Any] | None) -> bool:
+    texts = [(concept or {}).get("text", "")] + [
+        f"{k.get('display', '')} {k.get('system', '')}" for k in _codings(concept)
+    ]
+    return any("figo" in t.lower() for t in texts)
+
+
+def _stage_text(concept: dict[str, Any] | None) -> str:
+    """The stage in a coding's code or display, or the text: "FIGO Stage IIIC" -> "IIIC"."""
+    candidates = [k.get("code", "") for k in _codings(concept)]
+    candidates += [k.get("display", "") for k in _codings(concept)]
+    candidates.append((concept or {}).get("text", ""))
+    for candidate in candidates:
+        cleaned = re.sub(
+            r"(?i)\b(figo|ajcc|uicc|tnm|stage|clinical|pathological)\b", " ", candidate or ""
+        )
+        match = _STAGE.search(f" {cleaned.strip()} ")
+        if match:
+            return match.group(1)
+    return ""
 
 
 def _origin(resource: dict[str, Any]) -> str:

@@ -32,7 +32,8 @@ from caseway.core.access import Action
 from caseway.core.workers import setup_django
 from caseway.organizations.models import Center
 from caseway.records import models as m
-from caseway.records.fhir.from_fhir import Parsed, Rejected, parse, validate
+from caseway.records import staging
+from caseway.records.fhir.from_fhir import FIGO_BY_SITE, Parsed, Rejected, parse, validate
 from caseway.records.files import FileRejected, inspect
 from caseway.records.services import attach
 
@@ -192,6 +193,8 @@ def _check(parsed: Parsed) -> None:
         return  # checked with its file content when it is stored
     model = m.Patient if parsed.kind == "patient" else ROW_MODELS[parsed.kind]
     fields = {k: v for k, v in parsed.fields.items() if not k.startswith("_")}
+    if fields.get("system") == FIGO_BY_SITE:  # decided with the condition, when written
+        fields = {k: v for k, v in fields.items() if k not in ("system", "stage")}
     if parsed.kind == "patient":
         fields = {k: v for k, v in fields.items() if v not in (None, "")}
     try:
@@ -450,6 +453,11 @@ class _Writer:
                         item.label, f"{item.label}: the condition is another patient's"
                     )
                     continue
+                if fields.get("system") == FIGO_BY_SITE:
+                    problem = _choose_figo(fields, condition)
+                    if problem:
+                        self.report.reject(item.label, f"{item.label}: {problem}")
+                        continue
                 new.append((item, patient, self.leaf_values(model, patient, item, fields)))
                 continue
             row = model(patient=patient, source_key=item.source_key, **fields)
@@ -602,6 +610,30 @@ def insert_rows(model: type[Any], rows: list[dict[str, Any]], batch: int = 2000)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, value_rows(rows[start : start + batch]))
+
+
+#: ICD-10 site prefix -> the FIGO staging for it.
+FIGO_FOR_SITE = {
+    "C56": "figo-2014-ovary",
+    "C57": "figo-2014-ovary",
+    "C48": "figo-2014-ovary",
+    "C53": "figo-2018-cervix",
+    "C54": "figo-2009-endometrium",
+    "C55": "figo-2009-endometrium",
+    "C51": "figo-2021-vulva",
+    "C58": "figo-2000-gtn",
+}
+
+
+def _choose_figo(fields: dict[str, Any], condition: Any) -> str:
+    """Set the FIGO staging system from the condition's site; the problem, if any."""
+    system = FIGO_FOR_SITE.get((condition.icd10 if condition else "")[:3], "")
+    if not system:
+        return "a FIGO stage needs a gynecologic condition as its focus"
+    if fields["stage"] not in staging.SYSTEMS[system][1]:  # type: ignore[operator]
+        return f"{fields['stage']} is not a stage of {staging.SYSTEMS[system][0]}"
+    fields["system"] = system
+    return ""
 
 
 def _label(kind: str) -> str:

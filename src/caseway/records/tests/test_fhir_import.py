@@ -179,3 +179,38 @@ def test_import_into_a_center_needs_permission_there(world: Any) -> None:
     actor = Actor.for_user(world.coordinator_b)
     with pytest.raises(Forbidden):
         import_items(actor, world.center_a, read_items("b.json", FIXTURE.read_bytes()))
+
+
+def test_stages_coded_by_other_systems_are_read_from_their_text(world: Any) -> None:
+    """mCODE data codes stage values in SNOMED CT; Caseway reads the stage named in the
+    display or text and takes the FIGO edition from the condition's site."""
+    document = bundle()
+    figo = document["entry"][3]["resource"]
+    figo["valueCodeableConcept"] = {
+        "coding": [
+            {"system": "http://snomed.info/sct", "code": "1234567", "display": "FIGO stage IIIC"}
+        ]
+    }
+    tnm = json.loads(json.dumps(figo))
+    tnm.update(
+        id="tnm-1",
+        meta={
+            "profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-tnm-stage-group"]
+        },
+        valueCodeableConcept={"text": "Stage IIB"},
+    )
+    tnm["code"]["coding"][0]["code"] = "21902-2"
+    document["entry"].append({"fullUrl": "urn:uuid:tnm-1", "resource": tnm})
+    report = run(world, document)
+    assert report.ok, report.issues
+    stages = {
+        (s.system, s.stage, s.basis) for s in m.Staging.objects.filter(patient__mrn="UB-2026-0042")
+    }
+    assert stages == {("figo-2014-ovary", "IIIC", "clinical"), ("tnm-8", "IIB", "pathological")}
+
+
+def test_a_figo_stage_that_does_not_exist_for_the_site_is_refused(world: Any) -> None:
+    document = bundle()
+    document["entry"][3]["resource"]["valueCodeableConcept"] = {"text": "FIGO Stage IIIC1r"}
+    report = run(world, document)
+    assert "IIIC1r is not a stage of FIGO 2014 ovary" in report.issues[0]["diagnostics"]
