@@ -33,7 +33,7 @@ from caseway.organizations.models import (
 
 DEFAULT_SEED = 20261125
 #: Synthetic cancer patients across the demo centers.
-DEMO_PATIENTS = 2000
+DEMO_PATIENTS = 3000
 
 INSTITUTIONS: list[dict[str, Any]] = [
     dict(

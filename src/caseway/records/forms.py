@@ -171,3 +171,19 @@ class DocumentForm(GatedForm):
         if commit:
             document.save()
         return document
+
+
+class ShareForm(forms.Form):
+    """Share a record with another center (needs the patient's health-data consent)."""
+
+    shared_with = forms.ModelChoiceField(label=_("share with"), queryset=Center.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=300)
+    until = forms.DateField(label=_("until"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, patient: m.Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shared_with"].queryset = (  # type: ignore[attr-defined]
+            Center.objects.filter(voided=False)
+            .exclude(pk=patient.center_id)
+            .select_related("institution")
+        )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from caseway.accounts.actor import actor_for
 from caseway.core import access
 from caseway.core.access import Action
 from caseway.core.ui import PageSet
-from caseway.records import forms
+from caseway.records import forms, services
 from caseway.records import models as m
 from caseway.records.timeline import patient_detail_extra
 
@@ -180,3 +184,31 @@ def document_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def share_patient(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share a record with another center; refused without consent, audited when done."""
+    actor = actor_for(request)
+    patient = access.fetch(actor, m.Patient, Action.CHANGE, pk=pk)
+    form = forms.ShareForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.share_record(
+                actor,
+                patient,
+                form.cleaned_data["shared_with"],
+                form.cleaned_data["reason"],
+                form.cleaned_data["until"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The record is shared."))
+            return redirect("records:patient_detail", pk=patient.pk)
+    return render(
+        request,
+        "records/share.html",
+        {"form": form, "object": patient},
+        status=422 if form.errors else 200,
+    )

@@ -155,3 +155,27 @@ def test_the_timeline_is_bilingual_and_keeps_a_fixed_query_count(world: Any) -> 
     client.post("/i18n/language/", {"language": "ko"})
     korean = client.get(url).content.decode()
     assert "타임라인" in korean and "종양표지자" in korean
+
+
+def test_sharing_from_the_patient_page(world: Any) -> None:
+    client = signed_in(world.coordinator_b)
+    url = f"/records/patients/{world.patient_b.pk}/share/"
+    refused = client.post(url, {"shared_with": world.center_a.pk, "reason": "Second opinion"})
+    assert refused.status_code == 422 and "consent" in refused.content.decode()
+    make(
+        m.Consent(
+            patient=world.patient_b,
+            category="health_data",
+            purpose="Referral",
+            given_on=world.condition_b.diagnosed_on,
+        )
+    )
+    done = client.post(url, {"shared_with": world.center_a.pk, "reason": "Second opinion"})
+    assert done.status_code == 302
+    assert (
+        signed_in(world.clinician_user_a)
+        .get(f"/records/patients/{world.patient_b.pk}/")
+        .status_code
+        == 200
+    )
+    assert signed_in(world.clinician_user_a).get(url).status_code == 403
