@@ -253,7 +253,11 @@ class Condition(PatientRow):
         Patient, models.PROTECT, related_name="conditions", verbose_name=_("patient")
     )
     role = models.CharField(_("role"), max_length=10, choices=ConditionRole.choices)
-    icd10 = models.CharField(_("ICD-10"), max_length=10, validators=[icd10_validator])
+    icd10 = models.CharField(_("ICD-10"), max_length=10, blank=True, validators=[icd10_validator])
+    #: The diagnosis in another code system (e.g. SNOMED CT from an mCODE source), kept as
+    #: received when no ICD-10 code came with it.
+    code_system = models.CharField(_("other code system"), max_length=200, blank=True)
+    code = models.CharField(_("other code"), max_length=40, blank=True)
     description = models.CharField(_("description"), max_length=300)
     topography = models.CharField(
         _("ICD-O-3 topography"), max_length=6, blank=True, validators=[topography_validator]
@@ -271,11 +275,13 @@ class Condition(PatientRow):
         ordering = ["diagnosed_on"]
 
     def __str__(self) -> str:
-        return f"{self.icd10} {self.description}"
+        return f"{self.icd10 or self.code} {self.description}"
 
     def clean(self) -> None:
         super().clean()
         _not_future(self.diagnosed_on, "diagnosed_on")
+        if not self.icd10 and not (self.code_system and self.code):
+            raise ValidationError({"icd10": _("Give an ICD-10 code, or a code and its system.")})
 
 
 class Staging(PatientRow):

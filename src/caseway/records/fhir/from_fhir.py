@@ -155,7 +155,10 @@ def _patient(resource: dict[str, Any], label: str) -> Parsed:
             fields["passport_number"] = value
         else:
             identifiers.append((system, value))
-    _require(fields.get("mrn"), label, "no medical record number (identifier with type MR)")
+    if not fields.get("mrn") and identifiers:
+        # No identifier typed MR: the first one is the record number the source uses.
+        fields["mrn"] = identifiers.pop(0)[1]
+    _require(fields.get("mrn"), label, "no identifier to use as the medical record number")
     names = resource.get("name") or []
 
     def name_text(name: dict[str, Any]) -> str:
@@ -217,11 +220,14 @@ def _condition(resource: dict[str, Any], label: str) -> Parsed:
     )
     code = resource.get("code")
     icd10 = _code_in(code, c.ICD10) or _code_in(code, "http://hl7.org/fhir/sid/icd-10-cm")
-    _require(icd10, label, "code has no ICD-10 coding (system http://hl7.org/fhir/sid/icd-10)")
+    other = next((k for k in _codings(code) if k.get("system") and k.get("code")), {})
+    _require(icd10 or other, label, "code has no coding (ICD-10 preferred)")
     fields: dict[str, Any] = {
         "role": role,
         "icd10": icd10,
-        "description": _text(code)[:300] or icd10,
+        "code_system": "" if icd10 else other.get("system", "")[:200],
+        "code": "" if icd10 else other.get("code", "")[:40],
+        "description": _text(code)[:300] or icd10 or other.get("code", ""),
     }
     for site in resource.get("bodySite") or []:
         topography = _code_in(site, c.ICDO3)
@@ -381,13 +387,19 @@ def _variant(resource: dict[str, Any], label: str, day: Any, refs: dict[str, str
             fields["gene"] = (_codings(concept) or [{}])[0].get("display") or _text(concept)
         elif what == c.LOINC_PROTEIN_CHANGE:
             fields["hgvs_protein"] = _text(concept)
+        elif what == c.LOINC_CLINICAL_SIGNIFICANCE and not fields["classification"]:
+            fields["classification"] = significance.get(_code_in(concept, c.LOINC), "")
         elif what == c.LOINC_CDNA_CHANGE:
             fields["hgvs_cdna"] = _text(concept)
         elif _code_in(comp.get("code"), c.VARIANT_CATEGORY):
             fields["category"] = _code_in(concept, c.VARIANT_CATEGORY)
     _require(fields.get("gene"), label, "no gene-studied component (LOINC 48018-6)")
     _require(fields["origin"], label, "no genomic source class component (LOINC 48002-0)")
-    _require(fields["classification"], label, "value must give the clinical significance")
+    _require(
+        fields["classification"],
+        label,
+        "no clinical significance (value or component LOINC 53037-8)",
+    )
     return Parsed("variant", label, fields, refs=refs)
 
 

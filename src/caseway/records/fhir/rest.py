@@ -209,7 +209,9 @@ def _code_filter(model: type[Any], value: str) -> Q | None:
     """The rows of ``model`` a code token matches, or None when the model cannot match."""
     system, code = token(value)
     if model is m.Condition:
-        return Q(icd10=code) if system in (None, codes.ICD10) else None
+        if system in (None, codes.ICD10):
+            return Q(icd10=code) | Q(code=code) if system is None else Q(icd10=code)
+        return Q(code_system=system, code=code)
     if model is m.Measurement:
         return Q(code=code) | Q(kind=code)
     if model is m.Staging:

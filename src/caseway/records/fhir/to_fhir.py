@@ -144,7 +144,12 @@ def condition(row: m.Condition) -> dict[str, Any]:
                 ]
             }
         ],
-        "code": {"coding": [_coding(c.ICD10, row.icd10)], "text": row.description},
+        "code": {
+            "coding": [
+                _coding(c.ICD10, row.icd10) if row.icd10 else _coding(row.code_system, row.code)
+            ],
+            "text": row.description,
+        },
         "subject": _subject(row),
     }
     if profile:

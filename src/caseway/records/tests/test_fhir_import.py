@@ -214,3 +214,43 @@ def test_a_figo_stage_that_does_not_exist_for_the_site_is_refused(world: Any) ->
     document["entry"][3]["resource"]["valueCodeableConcept"] = {"text": "FIGO Stage IIIC1r"}
     report = run(world, document)
     assert "IIIC1r is not a stage of FIGO 2014 ovary" in report.issues[0]["diagnostics"]
+
+
+def test_mcode_style_sources_coded_otherwise_are_accepted(world: Any) -> None:
+    """A SNOMED-coded diagnosis, a variant whose value is 'Present' with the significance in a
+    component, and a patient whose identifier is not typed MR, as other systems send them."""
+    document = bundle()
+    patient = document["entry"][0]["resource"]
+    patient["identifier"] = [{"system": "http://example.org/ids", "value": "EXT-77"}]
+    condition = document["entry"][1]["resource"]
+    condition["code"] = {
+        "coding": [
+            {
+                "system": "http://snomed.info/sct",
+                "code": "363443007",
+                "display": "Malignant tumor of ovary",
+            }
+        ]
+    }
+    variant = document["entry"][6]["resource"]
+    variant["valueCodeableConcept"] = {
+        "coding": [{"system": "http://loinc.org", "code": "LA9633-4", "display": "Present"}]
+    }
+    variant["component"].append(
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "53037-8"}]},
+            "valueCodeableConcept": {
+                "coding": [{"system": "http://loinc.org", "code": "LA26332-9"}]
+            },
+        }
+    )
+    report = run(world, document)
+    assert report.ok, report.issues
+    imported = m.Patient.objects.get(mrn="EXT-77")
+    primary = m.Condition.objects.get(patient=imported, role="primary")
+    assert (primary.icd10, primary.code_system, primary.code) == (
+        "",
+        "http://snomed.info/sct",
+        "363443007",
+    )
+    assert m.Variant.objects.get(patient=imported).classification == "likely_pathogenic"
