@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "caseway.accounts",
     "caseway.organizations",
     "caseway.records",
+    "caseway.registry",
     "caseway.dashboard",
     "caseway.demo",
 ]

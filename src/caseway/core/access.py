@@ -38,6 +38,7 @@ class Action(StrEnum):
     CHANGE = "change"
     VOID = "void"
     EXPORT = "export"
+    SIGN = "sign"
 
 
 class NotFound(Http404):

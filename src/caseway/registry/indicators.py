@@ -175,6 +175,11 @@ def evaluate(indicator: Indicator, records: Iterable[Record], keep_cases: bool =
             result.numerator += 1
         elif indicator.kind == "median":
             values.append(float(record[indicator.value_field]))
+    return finish(indicator, result, values)
+
+
+def finish(indicator: Indicator, result: Result, values: Sequence[float] = ()) -> Result:
+    """Value, interval and target from the counts (shared by the Python and SQL paths)."""
     if indicator.kind == "rate" and result.denominator:
         result.value = result.numerator / result.denominator
         result.low, result.high = wilson(result.numerator, result.denominator)
