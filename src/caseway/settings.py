@@ -7,6 +7,7 @@ without an encryption key.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -131,7 +132,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-caseway.sqlite3")}
+    # One test database file per test run (worker processes inherit the name through the
+    # environment), so two runs on one checkout never share, and corrupt, one file.
+    test_name = os.environ.setdefault(
+        "CASEWAY_TEST_DATABASE", str(DATA_DIR / f"test-caseway-{os.getpid()}.sqlite3")
+    )
+    DATABASES["default"]["TEST"] = {"NAME": test_name}
     # The embedded database lives in the data directory; a fresh clone has none yet.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("people/", include("caseway.accounts.urls")),
     path("directory/", include("caseway.organizations.urls")),
     path("records/", include("caseway.records.urls")),
+    path("registry/", include("caseway.registry.urls")),
     path("audit/", include("caseway.audit.urls")),
     path("api/", api.urls),
     path("fhir/", include("caseway.records.fhir.rest")),

@@ -25,6 +25,8 @@ class AuditAction(models.TextChoices):
     VOID = "void", _("Void")
     EXPORT = "export", _("Export")
     SHARE = "share", _("Share")
+    SIGN = "sign", _("Sign")
+    AMEND = "amend", _("Amend")
     BREAK_GLASS = "break_glass", _("Break-glass access")
     LOGIN = "login", _("Sign-in")
     LOGIN_FAILED = "login_failed", _("Failed sign-in")

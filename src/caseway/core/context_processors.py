@@ -18,12 +18,14 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     from caseway.core.ui import may
     from caseway.organizations.models import Center, Clinician, Institution
     from caseway.records.models import Patient
+    from caseway.registry.models import Surgery
 
     if actor.user is None:
         return []
     items = [(str(_("Dashboard")), reverse("dashboard:home"))]
     sections = [
         (Patient, _("Patients"), "records:patient_list"),
+        (Surgery, _("Registry"), "registry:indicators"),
         (Institution, _("Institutions"), "organizations:institution_list"),
         (Center, _("Centers"), "organizations:center_list"),
         (Clinician, _("Clinicians"), "organizations:clinician_list"),

@@ -392,6 +392,7 @@ def _touch(obj: models.Model) -> dict[str, Any]:
         "description",
         "title",
         "name_en",
+        "indication",
         "valid_until",
     ):
         if hasattr(obj, name):

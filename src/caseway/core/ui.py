@@ -48,6 +48,8 @@ class PageSet:
     detail_extra: Callable[[Any, Any], dict[str, Any]] | None = None
     #: Pages offered besides list and detail (those need a form_class).
     actions: tuple[str, ...] = ("add", "edit", "void")
+    #: The URL segment of the pages (default: the model name with an "s").
+    plural: str = ""
 
     @property
     def name(self) -> str:
@@ -69,7 +71,11 @@ class PageSet:
             ]
             views += [view for view in offered if view[2] in self.actions]
         return [
-            path(f"{self.name}s/{route}", view.as_view(pages=self), name=f"{self.name}_{page}")
+            path(
+                f"{self.plural or self.name + 's'}/{route}",
+                view.as_view(pages=self),
+                name=f"{self.name}_{page}",
+            )
             for route, view, page in views
         ]
 

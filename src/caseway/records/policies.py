@@ -25,7 +25,7 @@ CLINICAL = frozenset({Role.CLINICIAN, Role.CENTER_COORDINATOR, Role.REGISTRY_DAT
 EDITORS = CLINICAL
 
 
-def _places(actor: Actor) -> tuple[set[int], set[int]]:
+def clinical_places(actor: Actor) -> tuple[set[int], set[int]]:
     """(institutions, centers) where the actor holds a clinical role.
 
     An association-level grant (e.g. a national registry data manager) gives no access to
@@ -44,7 +44,7 @@ def _places(actor: Actor) -> tuple[set[int], set[int]]:
 
 def _owned(actor: Actor) -> Q:
     """Patients of centers (or whole institutions) where the actor holds a clinical role."""
-    institutions, centers = _places(actor)
+    institutions, centers = clinical_places(actor)
     return Q(center__institution_id__in=institutions) | Q(center_id__in=centers)
 
 
@@ -52,7 +52,7 @@ def _shared(actor: Actor) -> Q:
     """Patients whose record is currently shared with a center where the actor works."""
     from caseway.records.models import Share
 
-    institutions, centers = _places(actor)
+    institutions, centers = clinical_places(actor)
     today = timezone.localdate()
     shares = Share.objects.filter(
         Q(voided=False),
@@ -63,7 +63,7 @@ def _shared(actor: Actor) -> Q:
 
 
 def visible_patients(actor: Actor) -> models.QuerySet[Patient]:
-    if actor.user is None or _places(actor) == (set(), set()):
+    if actor.user is None or clinical_places(actor) == (set(), set()):
         return Patient.objects.none()
     return Patient.objects.filter(_owned(actor) | _shared(actor)).select_related(
         "center", "center__institution"
@@ -121,7 +121,7 @@ class BulkExportPolicy(Policy[Any]):
     model = BulkExport
 
     def scope(self, actor: Actor) -> models.QuerySet[Any]:
-        institutions, centers = _places(actor)
+        institutions, centers = clinical_places(actor)
         return BulkExport.objects.filter(
             Q(center__institution_id__in=institutions) | Q(center_id__in=centers)
         ).select_related("center")

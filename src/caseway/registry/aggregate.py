@@ -148,10 +148,10 @@ def _by_surgeon_volume(
     results: dict[tuple[Any, ...], dict[str, Result]],
 ) -> None:
     """Counts per group and surgeon; a surgeon's volume is their count of the profile's first
-    population in the year, over every group (as ``indicators.add_surgeon_volume``)."""
+    volume population in the year, over every group (as ``indicators.add_surgeon_volume``)."""
     denominator, numerator, missing = _parts(indicator)
     annotations: dict[str, Any] = {
-        "volume": Count("pk", filter=_all(profile.indicators[0].population)),
+        "volume": Count("pk", filter=_all(profile.volume_population)),
         "d": Count("pk", filter=denominator),
         "n": Count("pk", filter=numerator),
     }

@@ -96,6 +96,22 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Eligibility:
+    """A condition a center must meet before it is assessed at all (e.g. ESGO: at least 20
+    cytoreductions in each of the last 3 years): an indicator's value bounded in every one of
+    the last ``years`` calendar years. Data, like the indicators, so a profile states it."""
+
+    id: str
+    name: dict[str, str]
+    indicator: str
+    years: int = 1
+    min: float | None = None
+    max: float | None = None
+    configurable: bool = False  # a local threshold, not a published one
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Profile:
     id: str
     version: str
@@ -103,6 +119,14 @@ class Profile:
     source: str
     indicators: tuple[Indicator, ...]
     derived: tuple[str, ...] = ()
+    eligibility: tuple[Eligibility, ...] = ()
+    #: Which records count towards a surgeon's annual volume (``surgeon_volume``); by default
+    #: the population of the profile's first indicator.
+    surgeon_volume_population: tuple[Condition, ...] = ()
+
+    @property
+    def volume_population(self) -> tuple[Condition, ...]:
+        return self.surgeon_volume_population or self.indicators[0].population
 
 
 @dataclass
@@ -144,11 +168,14 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 # --- derived fields ---------------------------------------------------------------------------
-def add_surgeon_volume(records: Sequence[dict[str, Any]], population: Indicator) -> None:
+def add_surgeon_volume(
+    records: Sequence[dict[str, Any]], population: Indicator | Sequence[Condition]
+) -> None:
     """``surgeon_volume``: the primary surgeon's count of population records in the same year."""
+    conditions = population.population if isinstance(population, Indicator) else population
     counts: dict[tuple[Any, Any], int] = defaultdict(int)
     for record in records:
-        if population.in_population(record):
+        if all(c.holds(record) for c in conditions):
             counts[(record.get("primary_surgeon"), record.get("year"))] += 1
     for record in records:
         record["surgeon_volume"] = counts.get(
@@ -202,7 +229,7 @@ def compute(
 ) -> dict[tuple[Any, ...], dict[str, Result]]:
     """Every indicator of the profile for every group (e.g. each center and year)."""
     if "surgeon_volume" in profile.derived:
-        add_surgeon_volume(records, profile.indicators[0])
+        add_surgeon_volume(records, profile.volume_population)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         groups[tuple(record.get(k) for k in group_by)].append(record)
@@ -259,7 +286,35 @@ def load_profile(data: Mapping[str, Any]) -> Profile:
         data.get("source", ""),
         tuple(indicators),
         tuple(data.get("derived", ())),
+        _eligibility(data, {i.id for i in indicators}),
+        _conditions(data.get("surgeon_volume_population"), f"{data['id']}/surgeon_volume"),
     )
+
+
+def _eligibility(data: Mapping[str, Any], indicator_ids: set[str]) -> tuple[Eligibility, ...]:
+    checks = []
+    for raw in data.get("eligibility", ()):
+        where = f"{data['id']}/eligibility/{raw.get('id')}"
+        if raw.get("indicator") not in indicator_ids:
+            raise ProfileError(f"{where}: unknown indicator {raw.get('indicator')!r}")
+        if raw.get("min") is None and raw.get("max") is None:
+            raise ProfileError(f"{where}: give min, max or both")
+        years = raw.get("years", 1)
+        if not isinstance(years, int) or years < 1:
+            raise ProfileError(f"{where}: years must be a whole number of at least 1")
+        checks.append(
+            Eligibility(
+                id=raw["id"],
+                name=raw["name"],
+                indicator=raw["indicator"],
+                years=years,
+                min=None if raw.get("min") is None else float(raw["min"]),
+                max=None if raw.get("max") is None else float(raw["max"]),
+                configurable=raw.get("configurable", False),
+                note=raw.get("note", ""),
+            )
+        )
+    return tuple(checks)
 
 
 def builtin_profiles() -> dict[str, Profile]:

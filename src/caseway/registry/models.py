@@ -77,7 +77,13 @@ class Surgery(VersionedModel, VoidableModel):
     advanced_ovarian = models.BooleanField(
         _("cytoreduction for advanced (stage III-IV) ovarian cancer"), default=False
     )
-    approach = models.CharField(_("approach"), max_length=20, choices=Approach.choices)
+    approach = models.CharField(
+        _("approach"),
+        max_length=20,
+        choices=Approach.choices,
+        blank=True,
+        help_text=_("Empty when the source did not say (e.g. some FHIR imports)."),
+    )
     platform = models.CharField(_("platform"), max_length=80, blank=True)
     converted_to = models.CharField(
         _("conversion"), max_length=15, blank=True, choices=ConversionTarget.choices
@@ -221,15 +227,15 @@ class SurgeryRow(VersionedModel, VoidableModel):
 
     @property
     def center_id(self) -> int:
-        return self.surgery.center_id  # type: ignore[attr-defined, no-any-return]
+        return self.surgery.center_id  # type: ignore[attr-defined]
 
     @property
     def institution_id(self) -> int:
-        return self.surgery.center.institution_id  # type: ignore[attr-defined, no-any-return]
+        return self.surgery.center.institution_id  # type: ignore[attr-defined]
 
     @property
     def patient_id(self) -> int:
-        return self.surgery.patient_id  # type: ignore[attr-defined, no-any-return]
+        return self.surgery.patient_id  # type: ignore[attr-defined]
 
 
 class Procedure(SurgeryRow):
@@ -321,7 +327,11 @@ class SurgeryFacts(models.Model):
     current = models.BooleanField(default=True)
     primary_surgeon = models.CharField(max_length=220, null=True)
     primary_surgeon_specialty = models.CharField(max_length=20, null=True)
+    #: Primary or interval cytoreduction for advanced ovarian cancer (first-line treatment).
     aoc_cytoreduction = models.BooleanField()
+    #: Any cytoreductive surgery for advanced ovarian cancer, secondary and tertiary included
+    #: (ESGO QI 2 counts these for center and surgeon volumes).
+    aoc_surgery = models.BooleanField(default=False)
     timing = models.CharField(max_length=10, null=True)
     residual = models.CharField(max_length=10, null=True)
     robotic = models.BooleanField()

@@ -19,18 +19,19 @@ from django.db.models import Q
 from caseway.accounts.actor import Actor
 from caseway.accounts.roles import Role
 from caseway.core.access import Action, Policy, register
-from caseway.records.policies import CLINICAL, _places
+from caseway.records.policies import CLINICAL, clinical_places
 from caseway.registry.models import Complication, Procedure, Surgery, TeamMember
 
-#: Roles that may sign a surgery record (the clinical sign-off, not data entry alone).
-SIGNERS = frozenset({Role.CLINICIAN, Role.REGISTRY_DATA_MANAGER})
+#: Roles that record, correct and sign surgeries. Center coordinators (and the other clinical
+#: roles) read the registry of their center; data entry is for clinicians and data managers.
+RECORDERS = frozenset({Role.CLINICIAN, Role.REGISTRY_DATA_MANAGER})
 #: Roles that see association-wide aggregates with every center named.
 ASSOCIATION_ANALYSTS = frozenset({Role.ASSOCIATION_ADMIN, Role.REGISTRY_DATA_MANAGER})
 
 
 def center_ids(actor: Actor) -> Q:
     """A filter on ``center`` for the centers where the actor holds a clinical role."""
-    institutions, centers = _places(actor)
+    institutions, centers = clinical_places(actor)
     return Q(center__institution_id__in=institutions) | Q(center_id__in=centers)
 
 
@@ -44,7 +45,7 @@ class SurgeryPolicy(Policy[Surgery]):
     audit_reads = True
 
     def scope(self, actor: Actor) -> models.QuerySet[Surgery]:
-        if actor.user is None or _places(actor) == (set(), set()):
+        if actor.user is None or clinical_places(actor) == (set(), set()):
             return Surgery.objects.none()
         return Surgery.objects.filter(center_ids(actor)).select_related(
             "patient", "center", "center__institution"
@@ -52,14 +53,14 @@ class SurgeryPolicy(Policy[Surgery]):
 
     def permits(self, actor: Actor, action: Action, obj: Surgery | None = None) -> str | None:
         if obj is None:
-            return actor.any_role(CLINICAL) if action in (Action.VIEW, Action.ADD) else None
-        if action in (Action.CHANGE, Action.VOID) and obj.signed_at is not None:
-            return None  # signed: amend instead
-        if action == Action.SIGN:
-            if obj.signed_at is not None:
-                return None
-            return _role_at_center(actor, SIGNERS, obj.center)
-        return _role_at_center(actor, CLINICAL, obj.center)
+            if action == Action.VIEW:
+                return actor.any_role(CLINICAL)
+            return actor.any_role(RECORDERS) if action == Action.ADD else None
+        if action == Action.VIEW:
+            return _role_at_center(actor, CLINICAL, obj.center)
+        if obj.signed_at is not None:
+            return None  # signed: immutable, corrected by amendment (which SIGNs a new record)
+        return _role_at_center(actor, RECORDERS, obj.center)
 
 
 class SurgeryRowPolicy(Policy[Any]):
@@ -75,11 +76,15 @@ class SurgeryRowPolicy(Policy[Any]):
 
     def permits(self, actor: Actor, action: Action, obj: Any = None) -> str | None:
         if obj is None:
-            return actor.any_role(CLINICAL) if action in (Action.VIEW, Action.ADD) else None
+            if action == Action.VIEW:
+                return actor.any_role(CLINICAL)
+            return actor.any_role(RECORDERS) if action == Action.ADD else None
         surgery = obj.surgery
-        if action != Action.VIEW and surgery.signed_at is not None:
+        if action == Action.VIEW:
+            return _role_at_center(actor, CLINICAL, surgery.center)
+        if surgery.signed_at is not None:
             return None
-        return _role_at_center(actor, CLINICAL, surgery.center)
+        return _role_at_center(actor, RECORDERS, surgery.center)
 
 
 for _model in (Procedure, TeamMember, Complication):

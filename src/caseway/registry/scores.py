@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -44,7 +46,7 @@ class ScoreError(ValueError):
     """Input that a score cannot be computed from; the message says which."""
 
 
-def pci_total(regions: Mapping[int | str, int]) -> int:
+def pci_total(regions: Mapping[Any, int]) -> int:
     """Sum of the 13 lesion-size scores; every region must be scored 0-3."""
     total = 0
     seen = set()

@@ -31,7 +31,7 @@ from caseway.registry.models import (
     TeamMember,
 )
 
-#: Cytoreductions the ESGO indicators count: primary and interval, not surgery for recurrence.
+#: First-line cytoreductions (ESGO QI 1): primary and interval, not surgery for recurrence.
 ESGO_TIMINGS = frozenset({Timing.PRIMARY, Timing.INTERVAL})
 CHILD_MODELS: tuple[type[Any], ...] = (Procedure, TeamMember, Complication)
 
@@ -73,7 +73,9 @@ def derive_facts(
     if surgery.pci_intraop:
         pci = scores.pci_total(surgery.pci_intraop)
     residual = (
-        None if surgery.residual_mm is None else scores.residual_category(surgery.residual_mm)
+        None
+        if surgery.residual_mm is None
+        else scores.residual_category(float(surgery.residual_mm))
     )
     return SurgeryFacts(
         surgery_id=surgery.pk,
@@ -84,6 +86,7 @@ def derive_facts(
         primary_surgeon=primary.name.strip() if primary else None,
         primary_surgeon_specialty=primary.specialty if primary else None,
         aoc_cytoreduction=surgery.advanced_ovarian and surgery.timing in ESGO_TIMINGS,
+        aoc_surgery=surgery.advanced_ovarian and surgery.timing != Timing.NOT_APPLICABLE,
         timing=surgery.timing or None,
         residual=residual,
         robotic=surgery.approach in ROBOTIC_APPROACHES,
@@ -159,7 +162,8 @@ def _keep_facts(sender: type[Any], instance: Any, raw: bool = False, **_kwargs: 
         refresh_facts([instance.amends_id])
 
 
-for _model in (Surgery, *CHILD_MODELS):
+_SIGNALLED: tuple[type[Any], ...] = (Surgery, *CHILD_MODELS)
+for _model in _SIGNALLED:
     post_save.connect(_keep_facts, sender=_model, dispatch_uid=f"registry-facts-{_model.__name__}")
 
 
@@ -182,7 +186,8 @@ def record_surgery(
     for row in (*procedures, *team, *complications):
         _full_clean(row, exclude=["surgery"])
     versioning.create(actor, surgery)
-    for row in (*procedures, *team, *complications):
+    rows: tuple[Any, ...] = (*procedures, *team, *complications)
+    for row in rows:
         row.surgery = surgery
         versioning.create(actor, row)
     return surgery
@@ -215,8 +220,8 @@ def amend(actor: Any, original: Surgery, changes: dict[str, Any], reason: str) -
         raise ValidationError({"amendment_reason": _("Say why the record is amended.")})
     if original.amendments.filter(voided=False).exists():
         raise ValidationError(_("This record was already amended; amend the latest version."))
-    access.authorize(actor, Surgery, Action.SIGN, _unsigned_copy(original))
-    amended = _unsigned_copy(original)
+    access.authorize(actor, Surgery, Action.SIGN, unsigned_copy(original))
+    amended = unsigned_copy(original)
     for name, value in changes.items():
         setattr(amended, name, value)
     amended.amends = original
@@ -236,7 +241,7 @@ def amend(actor: Any, original: Surgery, changes: dict[str, Any], reason: str) -
     return amended
 
 
-def _unsigned_copy(surgery: Surgery) -> Surgery:
+def unsigned_copy(surgery: Surgery) -> Surgery:
     copy = Surgery.objects.get(pk=surgery.pk)
     copy.pk = None
     copy.version = 1

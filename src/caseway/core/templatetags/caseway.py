@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import date as date_filter
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ def field_label(model_or_obj: Any, name: str) -> str:
         return str(label or _(name.replace("_", " "))).capitalize()
 
 
+@register.filter
 def display(value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -67,3 +68,11 @@ def query_with(request: Any, **changes: Any) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def percent(value: Any, digits: int = 1) -> str:
+    """A proportion (0.723) as a localized percentage ("72.3%"); an em dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    return f"{number_format(float(value) * 100, decimal_pos=digits)}%"

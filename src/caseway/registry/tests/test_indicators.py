@@ -22,6 +22,7 @@ def record(n: int, **fields: Any) -> dict[str, Any]:
         "center": "gcc",
         "year": 2025,
         "aoc_cytoreduction": True,
+        "aoc_surgery": True,
         "timing": "primary",
         "residual": "complete",
         "primary_surgeon": "s1",
@@ -42,18 +43,20 @@ def test_the_esgo_profile_on_a_small_center() -> None:
     records = [record(n) for n in range(14)]
     records += [record(100 + n, residual="le_1cm", timing="interval") for n in range(5)]
     records.append(record(200, residual=None))  # not recorded: reported, not counted
-    records.append(record(300, aoc_cytoreduction=False))  # not in the population
+    records.append(record(300, aoc_cytoreduction=False, aoc_surgery=False))  # not counted
+    # A secondary cytoreduction counts for volumes (QI 2), not for the first-line rates (QI 1).
+    records.append(record(400, aoc_cytoreduction=False, timing="secondary"))
     results = engine.compute(profile, records)[("gcc", 2025)]
     complete = results["complete-resection"]
     assert (complete.numerator, complete.denominator) == (14, 19)
     assert complete.missing == {"residual": 1}
     assert complete.completeness == pytest.approx(19 / 20)
     assert complete.value == pytest.approx(14 / 19)
-    assert complete.attained == "optimal" and complete.points == 2
+    assert complete.attained == "optimal" and complete.points == 5
     assert results["upfront-surgery"].value == pytest.approx(15 / 20)
     volume = results["center-volume"]
-    assert (volume.value, volume.attained, volume.points) == (20.0, "minimum", 1)
-    assert results["high-volume-surgeons"].value == 1.0  # s1 did 20 this year
+    assert (volume.value, volume.attained, volume.points) == (21.0, "minimum", 1)
+    assert results["high-volume-surgeons"].value == 1.0  # s1 did 21 this year
     trials = results["clinical-trials"]
     assert trials.attained == "not_met" and trials.target_configurable
 
