@@ -21,10 +21,11 @@ demo: install
 	@echo "Caseway is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
 	$(DEV) $(BIN)/caseway runserver 127.0.0.1:$(PORT)
 
-# Browser tests drive Debian's chromium (and Korean needs a CJK font); the translation test
-# uses xgettext. Install what is missing.
+# Browser tests drive Debian's chromium; Korean in pages, charts and PDF reports needs a CJK
+# font; the translation test uses xgettext. Install what is missing.
 system-deps:
-	@test -x /usr/bin/chromium && command -v xgettext >/dev/null || { \
+	@test -x /usr/bin/chromium && command -v xgettext >/dev/null \
+	  && fc-list :lang=ko 2>/dev/null | grep -q . || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk gettext; }
