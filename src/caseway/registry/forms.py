@@ -47,6 +47,23 @@ class PCIField(forms.CharField):
         return regions
 
 
+def recording_centers(actor: Any) -> Any:
+    """Centers where the actor may record surgeries (not every center they can read about)."""
+    from django.db.models import Q
+
+    from caseway.registry.policies import RECORDERS
+
+    if getattr(actor, "is_system", False):
+        return Center.objects.filter(voided=False)
+    institutions = {
+        g.institution_id for g in actor.grants if g.role in RECORDERS and g.institution_id
+    }
+    centers = {g.center_id for g in actor.grants if g.role in RECORDERS and g.center_id}
+    return Center.objects.filter(
+        Q(institution_id__in=institutions) | Q(pk__in=centers), voided=False
+    ).order_by("code")
+
+
 class SurgeryForm(GatedForm):
     gated_choices = {"patient": Patient, "condition": Condition, "center": Center}
     pci_preop = PCIField(label=_("PCI before surgery"), required=False)
@@ -103,8 +120,10 @@ class SurgeryForm(GatedForm):
         ]
         widgets = {name: DATE for name in ("date", "death_date", "adjuvant_chemo_start")}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        if "center" in self.fields and actor is not None:  # where the actor records surgeries
+            self.fields["center"].queryset = recording_centers(actor)  # type: ignore[attr-defined]
         for name in ("pci_preop", "pci_intraop"):  # shown, and posted back, as one line
             self.initial[name] = self.fields[name].prepare_value(self.initial.get(name))
         report = self.initial.get("operative_report")
