@@ -354,7 +354,12 @@ class SurgeryFacts(models.Model):
     procedure_group = models.CharField(max_length=25)
 
     class Meta:
-        indexes = [models.Index(fields=["year", "center"], name="facts_year_center")]
+        indexes = [
+            # every center in one year (comparisons); one center over years (dashboards,
+            # volumes, reports)
+            models.Index(fields=["year", "center"], name="facts_year_center"),
+            models.Index(fields=["center", "year"], name="facts_center_year"),
+        ]
 
     def __str__(self) -> str:
         return f"facts of surgery {self.surgery_id}"

@@ -22,6 +22,11 @@ from caseway.registry.models import Surgery, SurgeryFacts
 from caseway.registry.services import refresh_open_follow_up
 
 
+#: How far back pages look for outcomes whose follow-up window has just closed (90-day outcomes
+#: plus a margin); older ones are caught up by ``caseway registry refresh``.
+FOLLOW_UP_WINDOW = 120
+
+
 def profiles() -> dict[str, engine.Profile]:
     return engine.builtin_profiles()
 
@@ -73,7 +78,7 @@ def indicators(
     center: Center, year: int, chosen: engine.Profile, by_surgeon: bool = False
 ) -> dict[tuple[Any, ...], dict[str, engine.Result]]:
     """Every indicator of one center and year (one SQL aggregate); per surgeon on request."""
-    refresh_open_follow_up()
+    refresh_open_follow_up(center.pk, recent_days=FOLLOW_UP_WINDOW)
     facts = current_facts(center).filter(year=year)
     group_by: tuple[str, ...] = (
         ("center", "year", "primary_surgeon")
@@ -192,7 +197,7 @@ def report(actor: Any, center: Center, year: int, chosen: engine.Profile, langua
     from caseway.registry.report import build_report, report_years
 
     access.authorize(actor, Surgery, Action.VIEW, Surgery(center=center))
-    refresh_open_follow_up()
+    refresh_open_follow_up(center.pk, recent_days=FOLLOW_UP_WINDOW)
     years = report_years(chosen, year)
     rows = records(center, years)
     mrns = dict(

@@ -142,14 +142,23 @@ def refresh_facts(surgery_ids: Iterable[int]) -> int:
     return len(facts)
 
 
-def refresh_open_follow_up() -> int:
+def refresh_open_follow_up(center_id: int | None = None, recent_days: int | None = None) -> int:
     """Re-derive surgeries whose 30- or 90-day window has closed since they were derived (each
-    surgery at most twice), so outcomes move from unknown to known without anyone typing."""
+    surgery at most twice), so outcomes move from unknown to known without anyone typing.
+
+    Pages pass a center and ``recent_days`` (a window that stays on the indexes); the nightly
+    ``caseway registry refresh`` passes neither and catches up on everything.
+    """
     today = timezone.localdate()
     closed = SurgeryFacts.objects.filter(
         Q(death_30d__isnull=True, date__lte=today - dt.timedelta(days=30))
         | Q(death_90d__isnull=True, date__lte=today - dt.timedelta(days=90))
     )
+    if center_id is not None:
+        closed = closed.filter(center_id=center_id)
+    if recent_days is not None:
+        since = today - dt.timedelta(days=recent_days)
+        closed = closed.filter(year__gte=since.year, date__gte=since)
     return refresh_facts(closed.values_list("surgery_id", flat=True))
 
 

@@ -83,7 +83,8 @@ def test_follow_up_is_unknown_until_its_window_closes(world: Any) -> None:
     assert facts.death_30d is None and facts.death_90d is None  # not "alive": not yet known
     SurgeryFacts.objects.filter(pk=facts.pk).update(date=dt.date.today() - dt.timedelta(days=40))
     Surgery.objects.filter(pk=recent.pk).update(date=dt.date.today() - dt.timedelta(days=40))
-    assert services.refresh_open_follow_up() == 1
+    assert services.refresh_open_follow_up(world.center_b.pk, recent_days=120) == 0
+    assert services.refresh_open_follow_up(world.center_a.pk, recent_days=120) == 1
     facts.refresh_from_db()
     assert facts.death_30d is False and facts.death_90d is None
 
