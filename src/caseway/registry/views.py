@@ -21,7 +21,7 @@ from caseway.core import access, versioning
 from caseway.core.access import Action
 from caseway.core.ui import PageSet, may
 from caseway.organizations.models import Center
-from caseway.registry import forms, queries, services
+from caseway.registry import forms, queries, scores, services
 from caseway.registry import models as m
 from caseway.registry.choices import OPERATIVE_REPORT_ITEMS, Approach, ProcedureGroup
 
@@ -32,8 +32,13 @@ DEFAULT_PROFILE = "esgo-aoc-2016"
 def surgery_detail_extra(actor: Any, surgery: m.Surgery) -> dict[str, Any]:
     facts = m.SurgeryFacts.objects.filter(surgery=surgery).first()
     report = surgery.operative_report or {}
+    residual = None if surgery.residual_mm is None else float(surgery.residual_mm)
     return {
         "facts": facts,
+        "cc_score": None if residual is None else scores.completeness_of_cytoreduction(residual),
+        "aletti_category": None
+        if facts is None or facts.aletti_score is None
+        else scores.aletti_category(facts.aletti_score),
         "checklist": [(label, report.get(key)) for key, label in OPERATIVE_REPORT_ITEMS],
         "versions": services.history(surgery)[1:],
         "amended_by": surgery.amendments.filter(voided=False).first(),

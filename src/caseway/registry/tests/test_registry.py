@@ -49,7 +49,7 @@ class TestComplicationGate(GateContract):
     change = {"day": 7}
 
 
-def test_scores_are_derived_from_the_record(surgery: Surgery) -> None:
+def test_scores_are_derived_from_the_record(world: Any, surgery: Surgery) -> None:
     facts = SurgeryFacts.objects.get(surgery=surgery)
     assert facts.aletti_score == 4  # hysterectomy-BSO 1 + omentectomy 1 + diaphragm 2
     assert facts.cci == 33.5  # sqrt(2750 + 1750) / 2 (Slankamenac 2013 weights)
@@ -58,6 +58,9 @@ def test_scores_are_derived_from_the_record(surgery: Surgery) -> None:
     assert facts.residual == "complete" and facts.aoc_cytoreduction
     assert facts.primary_surgeon == "Dr. Kim" and facts.primary_surgeon_specialty == "gyn_onc"
     assert facts.major_morbidity_30d is True and facts.death_30d is False
+    page = signed_in(world.coordinator_a).get(f"/registry/surgeries/{surgery.pk}/")
+    shown = page.content.decode()
+    assert "CC-0" in shown and "(intermediate)" in shown  # Aletti 4 is intermediate
 
 
 def test_facts_follow_every_change(surgery: Surgery) -> None:
