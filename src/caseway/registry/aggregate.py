@@ -58,6 +58,20 @@ def _parts(indicator: Indicator) -> tuple[Q, Q, dict[str, Q]]:
     return denominator, denominator & _all(plain), missing
 
 
+def relevant(profile: Profile, facts: QuerySet[Any]) -> QuerySet[Any]:
+    """The records in at least one indicator's population (or counting towards a surgeon's
+    volume): what the counters need to read. All records when an indicator has no population."""
+    populations = [i.population for i in profile.indicators]
+    if "surgeon_volume" in profile.derived:
+        populations.append(profile.volume_population)
+    if any(not conditions for conditions in populations):
+        return facts
+    either = Q()
+    for conditions in populations:
+        either |= _all(conditions)
+    return facts.filter(either)
+
+
 def _uses_volume(indicator: Indicator) -> bool:
     return any(c.field == DERIVED for c in indicator.numerator)
 
@@ -75,7 +89,15 @@ def compute_in_database(
                     f"{indicator.id}: {DERIVED} is allowed in numerators only"
                 )
     group_by = list(group_by)
-    annotations: dict[str, Any] = {"records": Count("pk")}  # one row per group, always
+    # Every group that has records answers, even with no case in any population (as in Python).
+    results: dict[tuple[Any, ...], dict[str, Result]] = {
+        tuple(row[k] for k in group_by): {i.id: Result(i.id, i.kind) for i in profile.indicators}
+        for row in facts.order_by().values(*group_by).annotate(records=Count("pk"))
+    }
+    # The counters then read only records some indicator is about (e.g. the year's ovarian
+    # cytoreductions, not every operation of the year).
+    facts = relevant(profile, facts)
+    annotations: dict[str, Any] = {"records": Count("pk")}
     for n, indicator in enumerate(profile.indicators):
         if _uses_volume(indicator) or indicator.kind == "median":
             continue
@@ -85,20 +107,16 @@ def compute_in_database(
             annotations[f"n{n}"] = Count("pk", filter=numerator)
         for m, q in enumerate(missing.values()):
             annotations[f"m{n}_{m}"] = Count("pk", filter=q)
-    rows = list(facts.order_by().values(*group_by).annotate(**annotations))
-    results: dict[tuple[Any, ...], dict[str, Result]] = {}
-    for row in rows:
-        key = tuple(row[k] for k in group_by)
-        results[key] = {}
+    for row in facts.order_by().values(*group_by).annotate(**annotations):
+        by_indicator = results[tuple(row[k] for k in group_by)]
         for n, indicator in enumerate(profile.indicators):
-            result = Result(indicator.id, indicator.kind)
             if f"d{n}" in row:
+                result = by_indicator[indicator.id]
                 result.denominator = row[f"d{n}"]
                 result.numerator = row.get(f"n{n}", 0)
                 for m, name in enumerate(indicator.required):
                     if row[f"m{n}_{m}"]:
                         result.missing[name] = row[f"m{n}_{m}"]
-            results[key][indicator.id] = result
     for indicator in profile.indicators:
         if indicator.kind == "median":
             _medians(indicator, facts, group_by, results)

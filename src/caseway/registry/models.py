@@ -357,7 +357,7 @@ class SurgeryFacts(models.Model):
         indexes = [
             # every center in one year (comparisons); one center over years (dashboards,
             # volumes, reports)
-            models.Index(fields=["year", "center"], name="facts_year_center"),
+            models.Index(fields=["year", "center", "current"], name="facts_year_center"),
             models.Index(fields=["center", "year"], name="facts_center_year"),
         ]
 
