@@ -67,7 +67,7 @@ def relevant(profile: Profile, facts: QuerySet[Any]) -> QuerySet[Any]:
     if any(not conditions for conditions in populations):
         return facts
     either = Q()
-    for conditions in populations:
+    for conditions in dict.fromkeys(populations):  # each distinct population once
         either |= _all(conditions)
     return facts.filter(either)
 

@@ -23,6 +23,8 @@ ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 LOINC = "http://loinc.org"
 HGNC = "http://www.genenames.org/geneId"
 HGVS = "http://varnomen.hgvs.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 NATIONALITY_EXT = "http://hl7.org/fhir/StructureDefinition/patient-nationality"
@@ -41,7 +43,47 @@ EXT_GRADE = CASEWAY + "histologic-grade"
 EXT_HISTOTYPE = CASEWAY + "histotype"
 EXT_TREATMENT_LINE = CASEWAY + "treatment-line"
 MRN_SYSTEM = CASEWAY + "mrn:"  # + center code
+
+# The surgical registry (docs/fhir.md, "Surgical registry"). Extensions on the Procedure: valueCode
+# unless noted; the codes are those of caseway.registry.choices.
+EXT_SURGICAL_APPROACH = CASEWAY + "surgical-approach"
+EXT_SURGICAL_PLATFORM = CASEWAY + "surgical-platform"  # valueString
+EXT_SURGICAL_TIMING = CASEWAY + "surgical-timing"
+EXT_NEOADJUVANT_CYCLES = CASEWAY + "neoadjuvant-cycles"  # valueInteger
+EXT_ADVANCED_OVARIAN = CASEWAY + "advanced-ovarian-cancer"  # valueBoolean
+EXT_SURGICAL_SPECIALTY = CASEWAY + "surgical-specialty"
+EXT_PROCEDURE_GROUP = CASEWAY + "procedure-group"
+EXT_SURGICAL_URGENCY = CASEWAY + "surgical-urgency"
+#: Complex: ``target`` (valueCode open / laparoscopic) and ``reason`` (valueString).
+EXT_SURGICAL_CONVERSION = CASEWAY + "surgical-conversion"
+#: On Procedure.performer: the team member's specialty.
+EXT_SURGEON_SPECIALTY = CASEWAY + "surgeon-specialty"
+#: On a Procedure.complication concept: the day after surgery it began (valueInteger).
+EXT_COMPLICATION_DAY = CASEWAY + "complication-day"
+#: On a Procedure.code coding: the procedure's local code when the coding is a standard one.
+EXT_LOCAL_CODE = CASEWAY + "procedure-local-code"  # valueString
+#: A code system (a coding of Procedure.code) and an extension on any coding (valueCode).
+ALETTI_GROUP = CASEWAY + "aletti-group"
+SURGICAL_ROLE = CASEWAY + "surgical-role"  # Procedure.performer.function
+CLAVIEN_DINDO = CASEWAY + "clavien-dindo"  # Procedure.complication, e.g. IIIa or IIIad
+#: Simple registry extensions on the Procedure: url -> (Surgery field, value element).
+SURGERY_EXTENSIONS = {
+    EXT_SURGICAL_APPROACH: ("approach", "valueCode"),
+    EXT_SURGICAL_PLATFORM: ("platform", "valueString"),
+    EXT_SURGICAL_TIMING: ("timing", "valueCode"),
+    EXT_NEOADJUVANT_CYCLES: ("neoadjuvant_cycles", "valueInteger"),
+    EXT_ADVANCED_OVARIAN: ("advanced_ovarian", "valueBoolean"),
+    EXT_SURGICAL_SPECIALTY: ("specialty", "valueCode"),
+    EXT_PROCEDURE_GROUP: ("procedure_group", "valueCode"),
+    EXT_SURGICAL_URGENCY: ("urgency", "valueCode"),
+}
+#: Observation codes: residual-disease-mm, pci (components pci-region-0..12), pci-region-N,
+#: blood-loss-ml. Observations so coded are part of (partOf) a surgical Procedure.
+REGISTRY = CASEWAY + "registry"
 PASSPORT_SYSTEM = "http://hl7.org/fhir/sid/passport-"  # + ISO 3166 alpha-3 country
+
+#: SNOMED CT 387713003 |Surgical procedure| (the mCODE surgical procedure value set's root).
+SNOMED_SURGICAL_PROCEDURE = "387713003"
 
 LOINC_STAGE_CLINICAL = "21908-9"
 LOINC_STAGE_PATHOLOGICAL = "21902-2"

@@ -2,6 +2,10 @@
 
 ``parse`` returns what a resource means for Caseway, or raises ``Rejected`` with a message that
 names the element at fault. References stay as strings; the importer resolves them.
+
+A surgical Procedure also carries what the surgical registry reads from it (``Parsed.registry``),
+and an Observation coded in ``urn:caseway:fhir:registry`` is parsed for the registry only (kind
+``registry``): ``caseway.registry.fhir_feed`` stores both once the record rows are written.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from caseway.records.fhir import codes as c
-from caseway.records.fhir.to_fhir import ROW_SYSTEM
+from caseway.records.fhir.to_fhir import REGISTRY_ROW, ROW_SYSTEM
+from caseway.registry.scores import ScoreError, clavien_dindo_base
 
 
 class Rejected(Exception):
@@ -27,7 +32,9 @@ class Rejected(Exception):
 
 @dataclass
 class Parsed:
-    kind: str  # patient, condition, staging, status, measurement, biomarker, variant, treatment
+    #: patient, condition, staging, status, measurement, biomarker, variant, treatment, document;
+    #: registry: an Observation for the surgical registry only (no record row).
+    kind: str
     label: str  # e.g. "Observation/ca125-1" or "entry 3 (Observation)"
     fields: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)  # field name -> reference text
@@ -36,6 +43,9 @@ class Parsed:
     source_key: str = ""
     #: A Caseway row id carried by an exported resource (re-import of an export).
     caseway_id: int | None = None
+    #: What the surgical registry reads from this resource (a surgical Procedure, or a registry
+    #: Observation); None for everything else. Plain values, so workers can hand it over.
+    registry: dict[str, Any] | None = None
 
 
 def validate(data: Any, label: str) -> dict[str, Any]:
@@ -119,7 +129,7 @@ def _subject(resource: dict[str, Any], label: str) -> str:
 def _identity(resource: dict[str, Any], parsed: Parsed) -> None:
     for identifier in resource.get("identifier") or []:
         system, value = identifier.get("system") or "", identifier.get("value") or ""
-        if not value:
+        if not value or system == REGISTRY_ROW:  # a registry surgery's id: read by _surgery
             continue
         if system.startswith(ROW_SYSTEM) and value.isdigit():
             parsed.caseway_id = int(value)
@@ -258,6 +268,8 @@ def _focus(resource: dict[str, Any], label: str) -> str:
 def _observation(resource: dict[str, Any], label: str) -> Parsed:
     profiles = _profiles(resource)
     code = resource.get("code")
+    if _code_in(code, c.REGISTRY):
+        return _registry_observation(resource, label)
     loinc = _code_in(code, c.LOINC)
     refs = {"patient": _subject(resource, label)}
     day = _day(
@@ -505,7 +517,232 @@ def _procedure(resource: dict[str, Any], label: str) -> Parsed:
         else "surgery"
     )
     start, end = _period(resource, "performed", label)
-    return _treatment(resource, label, kind, resource.get("code"), start, end)
+    parsed = _treatment(resource, label, kind, resource.get("code"), start, end)
+    if kind == "surgery" and resource.get("status") not in NOT_PERFORMED:
+        parsed.registry = _surgery(resource, label, start)
+    return parsed
+
+
+# --- the surgical registry ------------------------------------------------------------------------
+#: Procedure statuses saying the operation did not take place: no registry record.
+NOT_PERFORMED = frozenset({"preparation", "not-done", "entered-in-error"})
+#: Words of a performer's function (text or display) -> team role, tried in this order.
+_ROLE_WORDS = (
+    ("proctor", "proctor"),
+    ("supervis", "supervisor"),
+    ("console", "console"),
+    ("bedside", "bedside"),
+    ("assist", "bedside"),
+    ("trainee", "trainee"),
+    ("resident", "trainee"),
+    ("fellow", "trainee"),
+    ("primary", "primary"),
+    ("surgeon", "primary"),
+    ("operator", "primary"),
+)
+_ROLES = "primary, console, bedside, supervisor, proctor, trainee"
+_PCI_REGION = "pci-region-"
+
+
+def _extensions(element: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e.get("url", ""): e for e in element.get("extension") or []}
+
+
+def _value(extension: dict[str, Any], element: str, label: str) -> Any:
+    if extension.get(element) in (None, ""):
+        raise Rejected(f"{label}: extension {extension.get('url')} needs {element}")
+    return extension[element]
+
+
+def _surgery(resource: dict[str, Any], label: str, day: dt.date) -> dict[str, Any]:
+    """The registry's reading of a surgical Procedure. Elements the resource does not carry are
+    left out (None), so a re-import keeps what was recorded in the registry meanwhile."""
+    code = resource.get("code")
+    fields: dict[str, Any] = {"date": day, "indication": _text(code)[:300]}
+    for url, extension in _extensions(resource).items():
+        if url in c.SURGERY_EXTENSIONS:
+            name, element = c.SURGERY_EXTENSIONS[url]
+            fields[name] = _value(extension, element, label)
+        elif url == c.EXT_SURGICAL_CONVERSION:
+            parts = _extensions(extension)
+            target = parts.get("target") or {"url": f"{url} (part target)"}
+            fields["converted_to"] = _value(target, "valueCode", label)
+            fields["conversion_reason"] = (parts.get("reason") or {}).get("valueString", "")
+    surgery_id = next(
+        (
+            int(i["value"])
+            for i in resource.get("identifier") or []
+            if i.get("system") == REGISTRY_ROW and str(i.get("value", "")).isdigit()
+        ),
+        None,
+    )
+    procedures = [_registry_procedure(k, code) for k in _codings(code) if k.get("code")]
+    return {
+        "surgery": fields,
+        "surgery_id": surgery_id,
+        "procedures": procedures or None,
+        "team": _team(resource, label),
+        "complications": _complications(resource, label),
+    }
+
+
+def _registry_procedure(coding: dict[str, Any], concept: dict[str, Any] | None) -> dict[str, Any]:
+    """One coding of Procedure.code -> one registry procedure row. SNOMED CT codings, and codings
+    carrying a local code (as Caseway exports a mapped row), are standard codes."""
+    system, code = coding.get("system") or "", str(coding["code"])
+    extensions = _extensions(coding)
+    local = (extensions.get(c.EXT_LOCAL_CODE) or {}).get("valueString")
+    standard = system == c.SNOMED or bool(local and system and system != c.ALETTI_GROUP)
+    aletti = (extensions.get(c.ALETTI_GROUP) or {}).get("valueCode") or (
+        code if system == c.ALETTI_GROUP else ""
+    )
+    return {
+        "local_code": local or code,
+        "name": (coding.get("display") or _text(concept) or code)[:200],
+        "standard_system": system if standard else "",
+        "standard_code": code if standard else "",
+        "aletti_group": aletti,
+    }
+
+
+def _role(concept: dict[str, Any] | None, alone: bool) -> str:
+    coded = _code_in(concept, c.SURGICAL_ROLE)
+    if coded:
+        return coded
+    if not concept:
+        return "primary" if alone else ""  # the one surgeon named
+    words = " ".join(
+        [concept.get("text", ""), *(k.get("display", "") for k in _codings(concept))]
+    ).lower()
+    return next((role for word, role in _ROLE_WORDS if word in words), "")
+
+
+def _team(resource: dict[str, Any], label: str) -> list[dict[str, Any]] | None:
+    """Performers with a name (actor.display: Practitioner resources are not imported)."""
+    performers = resource.get("performer") or []
+    team = []
+    for number, performer in enumerate(performers, start=1):
+        name = ((performer.get("actor") or {}).get("display") or "").strip()
+        if not name:
+            continue
+        function = performer.get("function")
+        role = _role(function, alone=len(performers) == 1)
+        if not role:
+            said = _text(function)
+            raise Rejected(
+                f"{label}: performer {number} ({name}): "
+                + (f"function {said!r} is not a surgical role" if said else "function is missing")
+                + f"; give a code of {c.SURGICAL_ROLE} ({_ROLES})"
+            )
+        specialty = (_extensions(performer).get(c.EXT_SURGEON_SPECIALTY) or {}).get("valueCode")
+        team.append({"name": name[:200], "role": role, "specialty": specialty or "other"})
+    return team or None
+
+
+def _complications(resource: dict[str, Any], label: str) -> list[dict[str, Any]] | None:
+    """Procedure.complication: text (or a display) says what, a Clavien-Dindo coding the grade
+    ("d" suffix: present at discharge), an extension the day after surgery it began."""
+    concepts = resource.get("complication") or []
+    rows = []
+    for number, concept in enumerate(concepts, start=1):
+        where = f"{label}: complication {number}"
+        description = concept.get("text") or next(
+            (
+                k["display"]
+                for k in _codings(concept)
+                if k.get("display") and k.get("system") != c.CLAVIEN_DINDO
+            ),
+            "",
+        )
+        _require(description, where, "no text or display says what it was")
+        graded = _require(
+            _code_in(concept, c.CLAVIEN_DINDO),
+            where,
+            f"no Clavien-Dindo grade (a coding in {c.CLAVIEN_DINDO}, e.g. IIIa or IIIad)",
+        )
+        try:
+            grade = clavien_dindo_base(graded)
+        except ScoreError as exc:
+            raise Rejected(f"{where}: {exc}") from None
+        day = _extensions(concept).get(c.EXT_COMPLICATION_DAY, {}).get("valueInteger")
+        _require(
+            day, where, f"the day after surgery is missing ({c.EXT_COMPLICATION_DAY} valueInteger)"
+        )
+        rows.append(
+            {
+                "description": description[:200],
+                "grade": grade,
+                "present_at_discharge": graded != grade,
+                "day": day,
+            }
+        )
+    return rows or None
+
+
+def _is_reference_to(reference: str, resource_type: str) -> bool:
+    return reference.startswith("urn:") or reference.rsplit("/", 2)[-2:-1] == [resource_type]
+
+
+def _quantity(resource: dict[str, Any], label: str, units: dict[str, int]) -> Decimal:
+    """valueInteger, or valueQuantity in one of ``units`` (lower-case unit -> factor to the
+    first one, which is also assumed when the quantity names no unit)."""
+    if "valueInteger" in resource:
+        return Decimal(resource["valueInteger"])
+    quantity = resource.get("valueQuantity") or {}
+    value = _require(quantity.get("value"), label, "valueQuantity (or valueInteger) is missing")
+    unit = str(quantity.get("code") or quantity.get("unit") or next(iter(units))).lower()
+    if unit not in units:
+        raise Rejected(f"{label}: unit {unit!r} is not one of {', '.join(units)}")
+    return Decimal(str(value)) * units[unit]
+
+
+def _pci_region(code: str, label: str) -> str:
+    number = code.removeprefix(_PCI_REGION)
+    if not (code.startswith(_PCI_REGION) and number.isdigit() and int(number) <= 12):
+        raise Rejected(f"{label}: {code!r} is not a PCI region (pci-region-0 to pci-region-12)")
+    return str(int(number))
+
+
+def _registry_observation(resource: dict[str, Any], label: str) -> Parsed:
+    """A result the registry records on the surgery it is part of; no record row of its own."""
+    code = _code_in(resource.get("code"), c.REGISTRY)
+    part_of = next(
+        (
+            str(r["reference"])
+            for r in resource.get("partOf") or []
+            if _is_reference_to(r.get("reference") or "", "Procedure")
+        ),
+        "",
+    )
+    _require(part_of, label, "partOf must reference the surgical Procedure this result is part of")
+    fields: dict[str, Any] = {}
+    if code == "residual-disease-mm":
+        fields["residual_mm"] = _quantity(resource, label, {"mm": 1, "cm": 10})
+        fields["residual_locations"] = _text(resource.get("bodySite"))[:300]
+        fields["incomplete_reason"] = " ".join(
+            n.get("text", "") for n in resource.get("note") or []
+        )[:300]
+    elif code == "blood-loss-ml":
+        fields["blood_loss_ml"] = int(_quantity(resource, label, {"ml": 1, "l": 1000}))
+    elif code == "pci":
+        fields["pci_intraop"] = {
+            _pci_region(_code_in(comp.get("code"), c.REGISTRY), label): comp.get("valueInteger")
+            for comp in resource.get("component") or []
+        }
+    elif code.startswith(_PCI_REGION):
+        fields["pci_intraop"] = {_pci_region(code, label): resource.get("valueInteger")}
+    else:
+        raise Rejected(
+            f"{label}: {code!r} is not a registry code Caseway reads (residual-disease-mm, pci, "
+            "pci-region-0 to pci-region-12, blood-loss-ml)"
+        )
+    return Parsed(
+        "registry",
+        label,
+        {},
+        refs={"patient": _subject(resource, label), "procedure": part_of},
+        registry={"surgery": fields},
+    )
 
 
 def _medication_statement(resource: dict[str, Any], label: str) -> Parsed:

@@ -4,6 +4,10 @@ Every resource is validated first (structure with fhir.resources, meaning with C
 if anything is rejected, nothing is stored and each rejection is reported as an OperationOutcome
 issue naming the resource. Importing the same data again matches patients on their identifiers
 and rows on theirs, so it creates no duplicates.
+
+Surgical Procedures (and the registry Observations part of them) also feed the surgical registry
+of the center, in the same transaction, once the record rows are written
+(``caseway.registry.fhir_feed``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from caseway.records import staging
 from caseway.records.fhir.from_fhir import FIGO_BY_SITE, Parsed, Rejected, parse, validate
 from caseway.records.files import FileRejected, inspect
 from caseway.records.services import attach
+from caseway.registry import fhir_feed
 
 ROW_MODELS: dict[str, type[Any]] = {
     "condition": m.Condition,
@@ -75,6 +80,8 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     issues: list[dict[str, Any]] = field(default_factory=list)
+    #: Information that is not an error (e.g. surgeries not entered in the registry).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +113,7 @@ class ImportReport:
         return (
             f"created: {part(self.created)}; updated: {part(self.updated)}; "
             f"unchanged: {part(self.unchanged)}; rejected: {len(self.issues)}"
+            + "".join(f"; {note}" for note in self.notes)
         )
 
 
@@ -189,8 +197,8 @@ def _parse_one(item: Item) -> Parsed:
 
 def _check(parsed: Parsed) -> None:
     """The model's own field rules and ``clean``, on a transient row (no database needed)."""
-    if parsed.kind == "document":
-        return  # checked with its file content when it is stored
+    if parsed.kind in ("document", "registry"):
+        return  # checked with its file content / by the registry feed when it is stored
     model = m.Patient if parsed.kind == "patient" else ROW_MODELS[parsed.kind]
     fields = {k: v for k, v in parsed.fields.items() if not k.startswith("_")}
     if fields.get("system") == FIGO_BY_SITE:  # decided with the condition, when written
@@ -317,6 +325,10 @@ class _Writer:
     def note(self, patient: Any, kind: str, verb: str) -> None:
         self.touched.setdefault(patient.pk, Counter())[f"{verb} {kind}"] += 1
 
+    def insert(self, model: type[Any], objects: list[Any]) -> None:
+        """Insert validated instances, ids given back (COPY on PostgreSQL): for the feeds."""
+        insert_objects(model, objects)
+
     # -- patients -----------------------------------------------------------------------------
     def patients(self, parsed: list[Parsed]) -> None:
         existing = {
@@ -395,7 +407,8 @@ class _Writer:
         something a later chunk brings wait for the final pass."""
         by_kind: dict[str, list[Parsed]] = {kind: [] for kind in ORDER}
         for resource in parsed:
-            by_kind[resource.kind].append(resource)
+            if resource.kind != "registry":  # no record row: for the registry feed only
+                by_kind[resource.kind].append(resource)
         if by_kind["patient"]:
             self.patients(by_kind["patient"])
         for kind in ORDER[1:]:
@@ -438,8 +451,10 @@ class _Writer:
             if row is not None and row.patient_id == patient.pk:
                 changes = {k: v for k, v in fields.items() if getattr(row, k) != v}
                 if changes:
-                    if self.update(row, changes, item, label) is not None:
+                    saved = self.update(row, changes, item, label)
+                    if saved is not None:
                         self.note(patient, label, "updated")
+                        row = saved  # what later readers (the registry feed) must see
                 else:
                     self.report.unchanged[label] += 1
                 self.remember(item, row)
@@ -649,15 +664,19 @@ def import_items(actor: Any, center: Center, items: list[Item]) -> ImportReport:
     report = ImportReport()
     access.authorize(actor, m.Patient, Action.ADD, m.Patient(center=center))
     identities = _Identities(report)
+    registry: list[Parsed] = []  # what the surgical registry reads, once the rows are written
     with transaction.atomic():
         writer = _Writer(actor, center, report)
         for parsed, problems in parsed_chunks(items):
             accepted = identities.accept(parsed, problems)
+            registry += [one for one in accepted if one.registry is not None]
             if report.ok:
                 writer.write(accepted)
         if report.ok and writer.deferred:
             waiting, writer.deferred = writer.deferred, []
             writer.write(waiting, final=True)
+        if report.ok and registry:
+            fhir_feed.feed(writer, registry)
         if report.ok:
             writer.journal()
         else:

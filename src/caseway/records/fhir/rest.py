@@ -173,7 +173,7 @@ def patient_search(request: HttpRequest, actor: Actor) -> HttpResponse:
 def patient_everything(request: HttpRequest, actor: Actor, pk: str) -> HttpResponse:
     patient = access.fetch(actor, m.Patient, Action.VIEW, pk=pk)
     base = request.build_absolute_uri(reverse("fhir:base"))
-    return resource_response(everything(patient, base))
+    return resource_response(everything(patient, base, actor=actor))
 
 
 # --- Rows: Condition, Observation, Procedure ------------------------------------------------------

@@ -3,6 +3,10 @@
 Every exported row carries an identifier in ``urn:caseway:fhir:row:<kind>`` so importing an
 export again matches the same rows instead of duplicating them, and the identifier it was
 imported with, if any.
+
+A surgical registry record is exported as a Procedure with the registry's codings, extensions,
+performers and complications, and Observations part of it (residual disease, PCI, blood loss):
+the elements ``from_fhir`` reads back, so a round trip keeps what is mapped.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from caseway.records import models as m
 from caseway.records.fhir import codes as c
 
 ROW_SYSTEM = c.CASEWAY + "row:"
+#: Identifier system of a registry surgery (not a record row: the importer never matches on it).
+REGISTRY_ROW = ROW_SYSTEM + "surgery"
 #: FHIR logical id prefixes of Caseway rows exported as Observations or treatments.
 PREFIX = {
     "staging": "stage",
@@ -22,6 +28,7 @@ PREFIX = {
     "statusassessment": "status",
     "treatment": "tx",
     "document": "doc",
+    "surgery": "surg",
 }
 
 
@@ -396,6 +403,149 @@ def document(row: m.Document) -> dict[str, Any]:
         "description": row.title,
         "content": [{"attachment": attachment}],
     }
+
+
+# --- the surgical registry ------------------------------------------------------------------------
+def _procedure_coding(row: Any) -> dict[str, Any]:
+    """A registry procedure row as one coding of Procedure.code (``from_fhir`` reads it back)."""
+    if row.standard_code:
+        coding = _coding(row.standard_system, row.standard_code, row.name)
+        if row.local_code != row.standard_code or row.standard_system != c.SNOMED:
+            coding["extension"] = [{"url": c.EXT_LOCAL_CODE, "valueString": row.local_code}]
+    else:
+        coding = {"code": row.local_code, "display": row.name}
+    if row.aletti_group:
+        coding.setdefault("extension", []).append(
+            {"url": c.ALETTI_GROUP, "valueCode": row.aletti_group}
+        )
+    return coding
+
+
+def _surgery_extensions(surgery: Any) -> list[dict[str, Any]]:
+    extensions = []
+    for url, (name, element) in c.SURGERY_EXTENSIONS.items():
+        value = getattr(surgery, name)
+        if value not in (None, ""):  # blank: not recorded, so not said
+            extensions.append({"url": url, element: value})
+    if surgery.converted_to:
+        parts = [{"url": "target", "valueCode": surgery.converted_to}]
+        if surgery.conversion_reason:
+            parts.append({"url": "reason", "valueString": surgery.conversion_reason})
+        extensions.append({"url": c.EXT_SURGICAL_CONVERSION, "extension": parts})
+    return extensions
+
+
+def surgery_procedure(surgery: Any, record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A registry surgery (children prefetched, voided ones left out) as a surgical Procedure.
+
+    ``record`` is the record's own Procedure for the same operation (the treatment the import
+    wrote beside the surgery): the registry's elements are added to it, so one operation is one
+    Procedure. Without it (a surgery recorded in the registry only) the Procedure is built here.
+    """
+    if record is None:
+        resource: dict[str, Any] = {
+            "resourceType": "Procedure",
+            "id": resource_id(surgery),
+            "identifier": _identifiers(surgery),
+            "meta": {"profile": [c.PROFILE_SURGERY]},
+            "status": "completed",
+            "category": {
+                "coding": [_coding(c.SNOMED, c.SNOMED_SURGICAL_PROCEDURE, "Surgical procedure")],
+                "text": "surgery",
+            },
+            "code": {"text": surgery.indication},
+            "subject": _subject(surgery),
+            "performedDateTime": surgery.date.isoformat(),
+        }
+        if surgery.condition_id:
+            resource["reasonReference"] = [{"reference": f"Condition/{surgery.condition_id}"}]
+    else:
+        resource = dict(record)
+        resource["identifier"] = [
+            *record["identifier"],
+            {"system": REGISTRY_ROW, "value": str(surgery.pk)},
+        ]
+    codings = [_procedure_coding(row) for row in surgery.procedures.all()]
+    if codings:
+        resource["code"] = {**resource["code"], "coding": codings}
+    extensions = _surgery_extensions(surgery)
+    if extensions:
+        resource["extension"] = [*resource.get("extension", []), *extensions]
+    performers = [
+        {
+            "extension": [{"url": c.EXT_SURGEON_SPECIALTY, "valueCode": member.specialty}],
+            "function": {"coding": [_coding(c.SURGICAL_ROLE, member.role)]},
+            "actor": {"display": member.name},
+        }
+        for member in surgery.team.all()
+    ]
+    if performers:
+        resource["performer"] = performers
+    complications = [
+        {
+            "extension": [{"url": c.EXT_COMPLICATION_DAY, "valueInteger": row.day}],
+            "coding": [
+                _coding(c.CLAVIEN_DINDO, row.grade + ("d" if row.present_at_discharge else ""))
+            ],
+            "text": row.description,
+        }
+        for row in surgery.complications.all()
+    ]
+    if complications:
+        resource["complication"] = complications
+    return resource
+
+
+def surgery_observations(surgery: Any, procedure_id: str) -> list[dict[str, Any]]:
+    """Residual disease, PCI at surgery and blood loss, as Observations part of the Procedure."""
+
+    def observation(suffix: str, code: str, text: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Observation",
+            "id": f"{procedure_id}-{suffix}",
+            "status": "final",
+            "category": [{"coding": [_coding(c.OBSERVATION_CATEGORY, "procedure")]}],
+            "code": {"coding": [_coding(c.REGISTRY, code)], "text": text},
+            "subject": _subject(surgery),
+            "partOf": [{"reference": f"Procedure/{procedure_id}"}],
+            "effectiveDateTime": surgery.date.isoformat(),
+        }
+
+    resources = []
+    if surgery.residual_mm is not None:
+        residual = observation("residual", "residual-disease-mm", "Largest residual nodule")
+        residual["valueQuantity"] = {
+            "value": float(surgery.residual_mm),
+            "unit": "mm",
+            "system": c.UCUM,
+            "code": "mm",
+        }
+        if surgery.residual_locations:
+            residual["bodySite"] = {"text": surgery.residual_locations}
+        if surgery.incomplete_reason:
+            residual["note"] = [{"text": surgery.incomplete_reason}]
+        resources.append(residual)
+    if surgery.pci_intraop:
+        pci = observation("pci", "pci", "Peritoneal Cancer Index at surgery")
+        pci["valueInteger"] = sum(surgery.pci_intraop.values())
+        pci["component"] = [
+            {
+                "code": {"coding": [_coding(c.REGISTRY, f"pci-region-{region}")]},
+                "valueInteger": score,
+            }
+            for region, score in sorted(surgery.pci_intraop.items(), key=lambda i: int(i[0]))
+        ]
+        resources.append(pci)
+    if surgery.blood_loss_ml is not None:
+        blood = observation("blood-loss", "blood-loss-ml", "Estimated blood loss")
+        blood["valueQuantity"] = {
+            "value": surgery.blood_loss_ml,
+            "unit": "mL",
+            "system": c.UCUM,
+            "code": "mL",
+        }
+        resources.append(blood)
+    return resources
 
 
 EXPORTERS: dict[type[Any], Any] = {

@@ -74,7 +74,9 @@ class Command(BaseCommand):
             if patient is None:
                 raise CommandError(f"No patient with id {options['patient']}.")
             journal.record(actor, AuditAction.EXPORT, obj=patient, reason=reason)
-            self.stdout.write(json.dumps(everything(patient), ensure_ascii=False, indent=1))
+            self.stdout.write(
+                json.dumps(everything(patient, actor=actor), ensure_ascii=False, indent=1)
+            )
             return
         if options["out"] is None:
             raise CommandError("--out DIR is required for a center export.")
