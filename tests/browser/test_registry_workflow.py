@@ -68,12 +68,14 @@ def test_record_sign_and_find_a_surgery(
     page.select_option("select[name=role]", "primary")
     page.select_option("select[name=specialty]", "gyn_onc")
     page.click("form.stacked button[type=submit]")
+    page.wait_for_url("**/registry/teammembers/*/")  # saved: its own page
     page.goto(detail)
     page.click("text=Add a complication")
     page.fill("input[name=description]", "Pleural effusion, drained")
     page.select_option("select[name=grade]", "IIIa")
     page.fill("input[name=day]", "5")
     page.click("form.stacked button[type=submit]")
+    page.wait_for_url("**/registry/complications/*/")
 
     page.goto(detail)
     derived = page.get_by_test_id("derived").inner_text()

@@ -413,6 +413,8 @@ class DemoGenerator:
         for code, profile in synthetic.demo_centers(scale).items():
             center = self.centers[code]
             surgeries = list(synthetic.generate([profile], years, self.seed, self.today))
+            if not surgeries:  # a tiny demo can scale a small center's registry to nothing
+                continue
             pools = self._registry_pools(center)
             first_operation: dict[str, Any] = {}
             for surgery in surgeries:

@@ -21,7 +21,6 @@ from caseway.registry import indicators as engine
 from caseway.registry.models import Surgery, SurgeryFacts
 from caseway.registry.services import refresh_open_follow_up
 
-
 #: How far back pages look for outcomes whose follow-up window has just closed (90-day outcomes
 #: plus a margin); older ones are caught up by ``caseway registry refresh``.
 FOLLOW_UP_WINDOW = 120

@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 PCI_REGIONS = tuple(range(13))
 

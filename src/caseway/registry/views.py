@@ -3,7 +3,6 @@ behind them, comparison across centers, volumes and milestones, imports and repo
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -377,5 +376,16 @@ def import_surgeries(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/import.html", {"form": form, "report": report})
 
 
-def today() -> dt.date:
-    return timezone.localdate()
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """An empty import file with every column of the data dictionary, as CSV or XLSX."""
+    from caseway.registry import tabular
+
+    access.authorize(actor_for(request), m.Surgery, Action.ADD)
+    if kind == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(tabular.template_xlsx(), content_type=content_type)
+    else:
+        response = HttpResponse(tabular.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caseway-surgeries.{kind}"'
+    return response

@@ -331,3 +331,26 @@ def test_accreditation_report_page_and_pdf(world: Any, surgery: Surgery) -> None
     exports = AuditEvent.objects.filter(action="export", entity_type="registry.report")
     assert exports.count() == 2 and exports.first().reason.startswith("Accreditation")
     assert signed_in(world.coordinator_b).get("/registry/report/", query).status_code == 404
+
+
+def test_import_page_reports_every_problem_and_writes_nothing(world: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = signed_in(world.clinician_user_a)
+    template = client.get("/registry/import/template.csv")
+    assert template.status_code == 200 and b"source_id" in template.content
+    assert client.get("/registry/import/template.xlsx").content.startswith(b"PK")
+    header = template.content.decode("utf-8-sig").splitlines()[0]
+    bad = f"{header}\n" + ",".join(["x"] * len(header.split(","))) + "\n"
+    response = client.post(
+        "/registry/import/",
+        {
+            "center": world.center_a.pk,
+            "file": SimpleUploadedFile("surgeries.csv", bad.encode(), "text/csv"),
+        },
+    )
+    assert response.status_code == 200
+    errors = response.content.decode()
+    assert 'data-testid="import-errors"' in errors and "row 2" in errors
+    assert not Surgery.objects.exists()
+    assert signed_in(world.coordinator_a).get("/registry/import/").status_code == 403

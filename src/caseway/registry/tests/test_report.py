@@ -70,7 +70,9 @@ def center_records() -> list[dict[str, Any]]:
     records += year_of(2025, 80, 72, 3000)
     records += [surgery(3100 + i, 2025, residual=None) for i in range(5)]
     records.append(surgery(3200, 2025, current=False))  # superseded by an amendment
-    records += [surgery(3300 + i, 2025, aoc_cytoreduction=False, aoc_surgery=False) for i in range(3)]
+    records += [
+        surgery(3300 + i, 2025, aoc_cytoreduction=False, aoc_surgery=False) for i in range(3)
+    ]
     records.append(surgery(900, 2021))  # before the years of the report: ignored
     return records
 
