@@ -39,6 +39,14 @@ def signed_in_page(browser: Browser, live_server: Any, user: Any) -> Page:
     return context.new_page()
 
 
+def saved(page: Page, url: str) -> None:
+    """Wait for the redirect to the saved row's page; if the form came back instead, say why."""
+    try:
+        page.wait_for_url(url, timeout=20_000)
+    except Exception:
+        raise AssertionError(f"not saved ({page.url}):\n{page.inner_text('main')}") from None
+
+
 def test_record_sign_and_find_a_surgery(
     browser: Browser, live_server: Any, transactional_db: Any
 ) -> None:
@@ -68,14 +76,14 @@ def test_record_sign_and_find_a_surgery(
     page.select_option("select[name=role]", "primary")
     page.select_option("select[name=specialty]", "gyn_onc")
     page.click("form.stacked button[type=submit]")
-    page.wait_for_url("**/registry/teammembers/*/")  # saved: its own page
+    saved(page, "**/registry/teammembers/*/")
     page.goto(detail)
     page.click("text=Add a complication")
     page.fill("input[name=description]", "Pleural effusion, drained")
     page.select_option("select[name=grade]", "IIIa")
     page.fill("input[name=day]", "5")
     page.click("form.stacked button[type=submit]")
-    page.wait_for_url("**/registry/complications/*/")
+    saved(page, "**/registry/complications/*/")
 
     page.goto(detail)
     derived = page.get_by_test_id("derived").inner_text()

@@ -354,3 +354,10 @@ def test_import_page_reports_every_problem_and_writes_nothing(world: Any) -> Non
     assert 'data-testid="import-errors"' in errors and "row 2" in errors
     assert not Surgery.objects.exists()
     assert signed_in(world.coordinator_a).get("/registry/import/").status_code == 403
+
+
+def test_links_carry_ids_without_thousands_separators(world: Any) -> None:
+    """Numbers are localized on pages (12,345); ids in links must not be (found in a browser)."""
+    surgery = cytoreduction(world.patient_a, pk=12345)
+    page = signed_in(world.clinician_user_a).get(f"/registry/surgeries/{surgery.pk}/")
+    assert "?surgery=12345" in page.content.decode()
