@@ -8,6 +8,7 @@ from caseway.core.api import build_api
 from caseway.organizations.api import router as organizations_router
 from caseway.records.api import router as records_router
 from caseway.registry.api import router as registry_router
+from caseway.tumorboard.api import router as tumorboard_router
 
 api = build_api()
 api.add_router("/accounts", accounts_router)
@@ -15,3 +16,4 @@ api.add_router("/directory", organizations_router)
 api.add_router("/audit", audit_router)
 api.add_router("/records", records_router)
 api.add_router("/registry", registry_router)
+api.add_router("/tumorboard", tumorboard_router)

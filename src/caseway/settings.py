@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "caseway.organizations",
     "caseway.records",
     "caseway.registry",
+    "caseway.tumorboard",
     "caseway.dashboard",
     "caseway.demo",
 ]

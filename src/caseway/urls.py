@@ -20,6 +20,7 @@ urlpatterns = [
     path("directory/", include("caseway.organizations.urls")),
     path("records/", include("caseway.records.urls")),
     path("registry/", include("caseway.registry.urls")),
+    path("tumorboard/", include("caseway.tumorboard.urls")),
     path("audit/", include("caseway.audit.urls")),
     path("api/", api.urls),
     path("fhir/", include("caseway.records.fhir.rest")),

@@ -19,6 +19,7 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     from caseway.organizations.models import Center, Clinician, Institution
     from caseway.records.models import Patient
     from caseway.registry.models import Surgery
+    from caseway.tumorboard.models import Board
 
     if actor.user is None:
         return []
@@ -26,6 +27,7 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     sections = [
         (Patient, _("Patients"), "records:patient_list"),
         (Surgery, _("Registry"), "registry:indicators"),
+        (Board, _("Tumor boards"), "tumorboard:board_list"),
         (Institution, _("Institutions"), "organizations:institution_list"),
         (Center, _("Centers"), "organizations:center_list"),
         (Clinician, _("Clinicians"), "organizations:clinician_list"),

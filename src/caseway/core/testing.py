@@ -393,11 +393,15 @@ def _touch(obj: models.Model) -> dict[str, Any]:
         "title",
         "name_en",
         "indication",
+        "question",
         "valid_until",
+        "available",
     ):
         if hasattr(obj, name):
             if name == "valid_until":
                 return {name: dt.date(2099, 1, 1)}
+            if name == "available":
+                return {name: not getattr(obj, name)}
             return {name: f"{getattr(obj, name)} (changed meanwhile)"}
     raise AssertionError(f"No field to touch on {type(obj).__name__}")
 

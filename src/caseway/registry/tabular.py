@@ -1200,7 +1200,7 @@ class _Maker:
         self.mutable = [k for k, v in self.template.items() if isinstance(v, dict | list)]
 
     def __call__(self, values: dict[str, Any]) -> Any:
-        instance = self.model.__new__(self.model)
+        instance: Any = object.__new__(self.model)
         state = instance.__dict__
         state.update(self.template)
         for name in self.mutable:
