@@ -269,6 +269,7 @@ class DemoGenerator:
         self.accounts()
         self.patient_records()
         self.registry()
+        self.tumor_boards()
         return self.report
 
     def association(self) -> None:
@@ -440,6 +441,28 @@ class DemoGenerator:
                 conditions=conditions,
             )
             self.report.add("registry surgeries", report.surgeries)
+
+    def tumor_boards(self) -> None:
+        """Tumor boards for the demo cancer centers (the Samsung gynecologic cancer board
+        with its six core departments, and boards at Hanbit and Dasol), a year of meetings
+        with signed recommendations and their follow-up, and cases waiting for the next
+        meetings; built by ``caseway.tumorboard.synthetic`` through the board's services after
+        the registry, whose recent unsigned operations it marks as discussed. It scales with
+        ``--patients`` like the registry, and the demo clinician account becomes a member of
+        the Samsung board who signs its decisions."""
+        from caseway.demo.accounts import DEMO_DOMAIN
+        from caseway.tumorboard import synthetic
+
+        counts = synthetic.build(
+            self.actor,
+            self.centers,
+            seed=self.seed,
+            today=self.today,
+            scale=min(1.0, self.patients / DEMO_PATIENTS),
+            clinician_user=User.objects.filter(email=f"clinician@{DEMO_DOMAIN}").first(),
+        )
+        for label, number in counts.as_report().items():
+            self.report.add(label, number)
 
     def _registry_pools(
         self, center: Center

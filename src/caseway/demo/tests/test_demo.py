@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from caseway.accounts.roles import Role
 from caseway.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, totp_secret
 from caseway.demo.generator import DEFAULT_SEED, DemoGenerator
 from caseway.organizations.models import Center, Clinician, Institution, InstitutionRegistration
+from caseway.tumorboard import services
+from caseway.tumorboard.models import Board, BoardCase, Implementation, Meeting, Recommendation
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 25)
@@ -32,6 +35,14 @@ def _snapshot(seed: int) -> list[tuple[Any, ...]]:
         )
         rows += list(
             InstitutionRegistration.objects.order_by("pk").values_list("number", "expires_on")
+        )
+        rows += list(
+            Recommendation.objects.order_by("pk").values_list(
+                "case__patient__mrn", "case__question", "intent", "steps", "signed_at"
+            )
+        )
+        rows += list(
+            Meeting.objects.order_by("pk").values_list("starts_at", "status", "quorum_met")
         )
         transaction.set_rollback(True)
     return rows
@@ -88,6 +99,8 @@ def test_the_command_loads_once_and_prints_working_codes(
     call_command("demo", "--patients", "20")
     out = capsys.readouterr().out
     assert "admin@demo.caseway.kr" in out and DEMO_PASSWORD in out
+    assert re.search(r"\b[1-9]\d* tumor boards\b", out)
+    assert re.search(r"\b[1-9]\d* cases waiting for a tumor board\b", out)
     call_command("demo", "--patients", "20")
     assert "already loaded" in capsys.readouterr().out
     call_command("demo", "code", "admin@demo.caseway.kr")
@@ -112,3 +125,46 @@ def test_the_demo_has_synthetic_cancer_patients_in_each_center() -> None:
     )
     assert gynecologic <= {"C56.9", "C54.1", "C53.9"}
     assert records.Staging.objects.count() == records.Patient.objects.count()
+
+
+def test_the_demo_has_a_gynecologic_tumor_board_with_a_year_of_decisions() -> None:
+    """The Samsung gynecologic cancer board: its six core departments make the quorum; the
+    past weeks' meetings were held with signed, followed-up recommendations; the next four
+    weeks are planned, with cases waiting, some not ready and saying why."""
+    report = DemoGenerator(today=TODAY, patients=20).run()
+    board = Board.objects.get(center__code="smc-gcc", code="smc-gcc-gyn")
+    assert sorted(board.quorum) == sorted(
+        [
+            "obstetrics_gynecology",
+            "radiation_oncology",
+            "pathology_translational_genomics",
+            "radiology",
+            "hematology_oncology",
+            "nuclear_medicine",
+        ]
+    )
+    held = Meeting.objects.filter(board=board, status="held", starts_at__date__lt=TODAY)
+    assert held.count() >= 5
+    signed = Recommendation.objects.filter(meeting__in=held, signed_at__isnull=False)
+    assert signed.count() >= held.count()
+    assert not Recommendation.objects.filter(case__board=board, signed_at=None).exists()
+    follow_ups = Implementation.objects.filter(recommendation__case__board=board)
+    assert follow_ups.filter(status="implemented", started_on__isnull=False).exists()
+    upcoming = Meeting.objects.filter(board=board, status="planned", starts_at__date__gt=TODAY)
+    assert upcoming.count() == 4
+    waiting = list(BoardCase.objects.filter(board=board, status="submitted", meeting=None))
+    assert len(waiting) >= 9
+    missing = [services.readiness_of(case, TODAY).missing for case in waiting]
+    assert any(not items for items in missing)
+    named = {item.item for items in missing for item in items}
+    assert {"imaging", "tumor_markers", "pathology_review"} <= named
+    assert report.counts["tumor boards"] == Board.objects.count() >= 1
+    assert (
+        report.counts["tumor board meetings held"] == Meeting.objects.filter(status="held").count()
+    )
+    originals = Recommendation.objects.filter(amends=None)
+    assert report.counts["tumor board recommendations"] == originals.count()
+    assert (
+        report.counts["cases waiting for a tumor board"]
+        == BoardCase.objects.filter(status="submitted").count()
+    )
