@@ -331,9 +331,10 @@ def _bump_meetings(
 
 
 def schedulable(case: BoardCase) -> bool:
-    return case.status in (CaseStatus.SUBMITTED, CaseStatus.SCHEDULED) and case.triage in (
-        Triage.FULL,
-        Triage.PENDING,
+    """May go on a meeting's list: waiting, and not triaged "not ready"."""
+    return (
+        case.status in (CaseStatus.SUBMITTED, CaseStatus.SCHEDULED)
+        and case.triage != Triage.NOT_READY
     )
 
 
@@ -348,6 +349,8 @@ class AgendaPlan:
     #: Cases kept off the agenda before solving, with a reason in words.
     not_ready: dict[int, str] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
+    #: Standard-of-care cases -> the meeting whose list names them (recorded, not discussed).
+    listed: dict[int, int] = field(default_factory=dict)
 
     def left_out(self) -> list[tuple[BoardCase, str]]:
         reasons = [(self.cases[pk], text) for pk, text in self.not_ready.items()]
@@ -460,30 +463,41 @@ def plan_agenda(
     cases: dict[int, BoardCase] = {}
     inputs = []
     not_ready: dict[int, str] = {}
+    listed: dict[int, int] = {}
+    meeting_inputs = [_meeting_input(m, now) for m in meetings]
+    open_meetings = [m.id for m in meeting_inputs if not m.locked]
     for case in candidates:
         cases[case.pk] = case
         if case.triage == Triage.NOT_READY:
             not_ready[case.pk] = _("triaged not ready: %(note)s") % {"note": case.triage_note}
             continue
         if case.triage == Triage.STANDARD_OF_CARE:
-            continue  # listed at the next meeting, not discussed: not a solver matter
+            # Listed, not discussed: on the first open meeting's list, not a solver matter.
+            if case.meeting_id in versions_of(meetings):
+                listed[case.pk] = case.meeting_id
+            elif open_meetings:
+                listed[case.pk] = open_meetings[0]
+            continue
         check = readiness_of(case, today)
         if not check.ready:
             missing = "; ".join(f"{i.label}: {i.detail}" for i in check.missing)
             not_ready[case.pk] = _("not ready (%(missing)s)") % {"missing": missing}
             continue
         inputs.append(_case_input(case))
-    schedule = scheduling.solve(
-        [_meeting_input(m, now) for m in meetings], inputs, today=today, time_limit=time_limit
-    )
+    schedule = scheduling.solve(meeting_inputs, inputs, today=today, time_limit=time_limit)
     return AgendaPlan(
         board=board,
         meetings=meetings,
         schedule=schedule,
         cases=cases,
         not_ready=not_ready,
-        versions={m.pk: m.version for m in meetings},
+        versions=versions_of(meetings),
+        listed=listed,
     )
+
+
+def versions_of(meetings: Iterable[Meeting]) -> dict[int, int]:
+    return {m.pk: m.version for m in meetings}
 
 
 def apply_agenda(
@@ -502,11 +516,18 @@ def apply_agenda(
         _bump_meetings(actor, [m.pk for m in plan.meetings], expected)
         for pk, _case in plan.cases.items():
             fresh = BoardCase.objects.select_for_update().get(pk=pk)
+            values: dict[str, Any]
             if pk in placed:
                 p = placed[pk]
                 values = {
                     "meeting_id": p.meeting_id,
                     "position": p.position,
+                    "status": CaseStatus.SCHEDULED,
+                }
+            elif pk in plan.listed:
+                values = {
+                    "meeting_id": plan.listed[pk],
+                    "position": None,
                     "status": CaseStatus.SCHEDULED,
                 }
             elif fresh.pinned or fresh.meeting_id is None:

@@ -294,6 +294,7 @@ def _plan_agendas(plan: services.AgendaPlan) -> list[dict[str, Any]]:
             {
                 "meeting": meeting,
                 "placements": placements,
+                "listed": [plan.cases[pk] for pk, at in plan.listed.items() if at == meeting.pk],
                 "used": used,
                 "free": meeting.duration_minutes - used,
             }

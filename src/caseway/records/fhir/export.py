@@ -87,6 +87,32 @@ def patient_resources(patient: m.Patient, actor: Any = None) -> Iterator[dict[st
             resource = to_fhir.surgery_procedure(surgery)
             yield resource
             yield from to_fhir.surgery_observations(surgery, resource["id"])
+    yield from board_care_plans(patient, actor)
+
+
+def board_care_plans(patient: m.Patient, actor: Any) -> Iterator[dict[str, Any]]:
+    """The patient's signed, current tumor-board recommendations the actor may see, as
+    CarePlans (the board's policy decides, as the registry's does for surgeries)."""
+    from caseway.tumorboard.fhir import care_plan
+    from caseway.tumorboard.models import Recommendation
+
+    if actor is None:
+        return
+    try:
+        visible = access.scope(actor, Recommendation)
+    except Forbidden:
+        return
+    plans = list(
+        visible.filter(case__patient=patient, voided=False, signed_at__isnull=False)
+        .exclude(amendments__voided=False)
+        .order_by("signed_at", "pk")
+    )
+    if plans:
+        access.record_search(
+            actor, Recommendation, {"patient": patient.pk, "export": "$everything"}
+        )
+    for plan in plans:
+        yield care_plan(plan)
 
 
 def everything(patient: m.Patient, base_url: str = "", actor: Any = None) -> dict[str, Any]:

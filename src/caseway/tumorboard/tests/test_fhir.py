@@ -217,3 +217,20 @@ def test_the_references_resolve_in_the_patients_export(made: Any) -> None:
     }
     assert resource["subject"]["reference"] in exported
     assert resource["addresses"][0]["reference"] in exported
+
+
+def test_everything_carries_the_signed_plan_for_those_who_may_see_it(made: Any) -> None:
+    signed = _sign(made.world, made.rec)
+
+    def plans(actor: Any) -> list[str]:
+        bundle = everything(made.world.patient_a, actor=actor)
+        return [
+            e["resource"]["id"]
+            for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "CarePlan"
+        ]
+
+    assert plans(Actor.for_user(made.world.coordinator_a)) == [fhir.care_plan_id(signed)]
+    # Center B sees patient A's record through a share, but not A's board.
+    assert plans(Actor.for_user(made.world.coordinator_b)) == []
+    assert plans(None) == []

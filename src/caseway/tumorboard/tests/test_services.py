@@ -211,3 +211,26 @@ def test_signing_feeds_the_registry_mdt_field(world: Any, gyn: Any) -> None:
     services.sign(SYSTEM, rec, rec.version)
     assert Surgery.objects.get(pk=after.pk).mdt_discussed is True
     assert Surgery.objects.get(pk=before.pk).mdt_discussed is None  # operated before the board
+
+
+def test_standard_of_care_cases_are_listed_not_discussed(world: Any, gyn: Any) -> None:
+    meetings = _december(gyn)
+    ready_evidence(world.patient_a, TODAY)
+    routine = submit(world, gyn.board, triage="standard_of_care", question="Adjuvant as usual?")
+    plan = services.plan_agenda(gyn.board, dt.date(2026, 12, 1), dt.date(2026, 12, 31), today=TODAY)
+    assert plan.schedule.placements == [] and plan.left_out() == []
+    assert plan.listed == {routine.pk: meetings[0].pk}
+    services.apply_agenda(SYSTEM, plan)
+    assert services.agenda_cases(meetings[0]) == [routine]
+    recorded = services.recommend(
+        SYSTEM,
+        _recommendation(
+            routine,
+            None,
+            gyn.clinicians,
+            standard_of_care=True,
+            surgical_departments=[],
+            steps=[{"modality": "adjuvant_chemotherapy", "detail": "x6"}],
+        ),
+    )
+    assert recorded.standard_of_care and not recorded.provisional
