@@ -285,7 +285,9 @@ def compare(request: HttpRequest) -> HttpResponse:
             x_label=_("Cases in the year (volume)"),
             y_label=queries.localized(indicator.name),
             target_label=_("Association rate"),
+            # xgettext:no-python-format
             limit_95_label=_("95% limits"),
+            # xgettext:no-python-format
             limit_998_label=_("99.8% limits"),
         )
     return render(

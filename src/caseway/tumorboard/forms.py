@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caseway.organizations.choices import DepartmentKind
 from caseway.organizations.models import Clinician
@@ -123,8 +124,8 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from"] = forms.DateField(label=_("From"), widget=DATE)
-        self.fields["to"] = forms.DateField(label=_("To"), widget=DATE)
+        self.fields["from"] = forms.DateField(label=pgettext_lazy("period", "From"), widget=DATE)
+        self.fields["to"] = forms.DateField(label=pgettext_lazy("period", "To"), widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -190,7 +190,10 @@ def test_case_list_goes_out_and_changes_are_announced(world: Any, gyn: Any) -> N
     services.move(SYSTEM, second, second.version, meeting, {meeting.pk: meeting.version})
     changed = _json(client.post(f"{API}/meetings/{meeting.pk}/case-list"), 200)
     assert changed["revision"] == 2 and changed["changes"]["added"] == [second.pk]
-    assert "revision 2" in mail.outbox[-1].subject
+    # Each recipient reads it in their language (Korean when they have no account setting).
+    announced = [m.subject for m in mail.outbox[6:]]
+    assert len(announced) == 6
+    assert all("revision 2" in s or "2차 개정" in s for s in announced)
 
 
 def test_notify_sends_lists_due_within_a_day(world: Any, gyn: Any) -> None:
