@@ -211,11 +211,9 @@ def compute(
 
 
 def _gather(boards: Any, start: dt.date, end: dt.date) -> Metrics:
-    from django.db.models import Count, Min, Q
+    from django.db.models import Count, Q
     from django.utils import timezone
 
-    from caseway.records.models import Treatment
-    from caseway.registry.models import Surgery
     from caseway.tumorboard.models import BoardCase, Implementation, Meeting, Recommendation
 
     def local(moment: dt.datetime | None) -> dt.date | None:
@@ -258,24 +256,60 @@ def _gather(boards: Any, start: dt.date, end: dt.date) -> Metrics:
     ).values_list("recommendation__case_id", "status", "started_on"):
         if case_id in discussed:
             follow_ups.append(FollowUpFact(status, discussed[case_id], started))
-    patients = set(discussions) | {c.patient_id for c in cases}
-    first: dict[int, dt.date] = {}
-    for model, date_field in ((Treatment, "started_on"), (Surgery, "date")):
-        for patient_id, day in (
-            model.objects.filter(patient_id__in=patients, voided=False)
-            .values("patient_id")
-            .annotate(first=Min(date_field))
-            .values_list("patient_id", "first")
-        ):
-            if day is not None and (patient_id not in first or day < first[patient_id]):
-                first[patient_id] = day
-    # A plan carried out is a treatment too, even before the record has the treatment row.
-    for patient_id, started in Implementation.objects.filter(
-        recommendation__case__board__in=boards, started_on__isnull=False
-    ).values_list("recommendation__case__patient_id", "started_on"):
-        if started is not None and (patient_id not in first or started < first[patient_id]):
-            first[patient_id] = started
+    first = _first_treatments(boards)
     return compute(start, end, cases, meetings, follow_ups, first, discussions)
+
+
+def _first_treatments(boards: Any) -> dict[int, dt.date]:
+    """Patient -> first treatment of their cancer, for every patient of the boards' centers
+    with a primary cancer of the boards' tumor sites (discussed or not: a patient treated
+    without discussion counts against the share). The first treatment is the earliest
+    treatment, registry operation or carried-out plan on or after the latest diagnosis (a
+    new primary is a new first treatment); without a diagnosis date, the earliest of all."""
+    from django.db.models import Q
+
+    from caseway.records.models import Condition, Treatment
+    from caseway.registry.models import Surgery
+    from caseway.tumorboard.models import Implementation
+
+    sites = Q()
+    centers = set()
+    for board in boards:
+        centers.add(board.center_id)
+        for prefix in board.tumor_sites:
+            sites |= Q(icd10__istartswith=prefix)
+    if not centers:
+        return {}
+    diagnosed: dict[int, dt.date | None] = {}
+    for patient_id, day in (
+        Condition.objects.filter(
+            sites, patient__center_id__in=centers, role="primary", voided=False
+        )
+        .values_list("patient_id", "diagnosed_on")
+        .order_by("patient_id", "diagnosed_on")
+    ):
+        if day is not None or patient_id not in diagnosed:
+            diagnosed[patient_id] = day
+    dates: list[tuple[int, dt.date | None]] = [
+        *Treatment.objects.filter(patient_id__in=diagnosed, voided=False).values_list(
+            "patient_id", "started_on"
+        ),
+        *Surgery.objects.filter(patient_id__in=diagnosed, voided=False).values_list(
+            "patient_id", "date"
+        ),
+        # A plan carried out is a treatment too, before the record has the treatment row.
+        *Implementation.objects.filter(
+            recommendation__case__patient_id__in=diagnosed, started_on__isnull=False
+        ).values_list("recommendation__case__patient_id", "started_on"),
+    ]
+    first: dict[int, dt.date] = {}
+    for patient_id, day in dates:
+        since = diagnosed[patient_id]
+        if day is None or (since is not None and day < since):
+            continue
+        if patient_id not in first or day < first[patient_id]:
+            first[patient_id] = day
+    return first
 
 
 def for_board(board: Any, start: dt.date, end: dt.date) -> Metrics:

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from caseway.core import versioning
-from caseway.core.testing import SYSTEM
-from caseway.records.models import Treatment
+from caseway.core.testing import SYSTEM, make
+from caseway.records.models import Condition, Patient, Treatment
 from caseway.tumorboard import metrics, services
 from caseway.tumorboard.metrics import CaseFact, FollowUpFact, MeetingFact
 from caseway.tumorboard.models import Participation, Recommendation
@@ -97,6 +97,35 @@ def test_gathered_from_a_board_and_printed_by_the_command(world: Any, capsys: An
     result = metrics.for_board(gyn.board, JAN, DEC)
     assert result.cases_discussed == 1 and result.meetings_held == 1
     assert result.discussed_before_treatment_rate == 1.0
+    # A patient of the center treated for an ovarian cancer without discussion counts against.
+    other = make(
+        Patient(
+            center=world.center_a,
+            mrn="MRN-a2",
+            name_original="환자 a2",
+            sex="female",
+            birth_date=D(1961, 2, 3),
+        )
+    )
+    make(
+        Condition(
+            patient=other,
+            role="primary",
+            icd10="C56.1",
+            description="Ovarian cancer",
+            diagnosed_on=D(2026, 2, 1),
+        )
+    )
+    make(
+        Treatment(
+            patient=other,
+            kind="systemic",
+            description="Carboplatin-paclitaxel",
+            started_on=D(2026, 2, 20),
+        )
+    )
+    result = metrics.for_board(gyn.board, JAN, DEC)
+    assert (result.discussed_before_treatment, result.patients_first_treated) == (1, 2)
     assert result.days_discussion_to_treatment == [12]
     assert result.implementation_rate == 1.0 and result.quorum_rate == 1.0
     assert result.minutes_per_case == 45
