@@ -47,7 +47,30 @@ def home(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "renewals": renewals,
             "roles": _role_rows(list(actor.grants)),
+            "board_meetings": _my_board_meetings(actor),
         },
+    )
+
+
+def _my_board_meetings(actor: Any) -> list[Any]:
+    """The tumor-board meetings of the coming week the person takes part in, with whether
+    their case list has gone out: the in-app side of the e-mailed list."""
+    from caseway.tumorboard.models import Meeting
+
+    if actor.user is None or not may(actor, Meeting, access.Action.VIEW):
+        return []
+    now = timezone.now()
+    return list(
+        access.scope(actor, Meeting)
+        .filter(
+            voided=False,
+            status="planned",
+            starts_at__gte=now,
+            starts_at__lt=now + dt.timedelta(days=7),
+            participants__clinician__user=actor.user,
+        )
+        .select_related("board")
+        .order_by("starts_at")[:10]
     )
 
 

@@ -560,3 +560,21 @@ def test_coordinator_generates_meetings_from_the_pattern(world: Any, gyn: Any) -
     page = client.get(reverse("tumorboard:board_detail", args=[gyn.board.code]))
     assert len(page.context["upcoming"]) == 4
     assert "weekly, Tuesday 07:30, 90 minutes; in person" in page.content.decode()
+
+
+def test_dashboard_lists_my_meetings_and_their_case_list(world: Any) -> None:
+    gyn = gyn_board(world, code="dash-board")
+    today = dt.date.today()
+    meeting = services.generate_meetings(
+        SYSTEM, gyn.board, today + dt.timedelta(days=1), today + dt.timedelta(days=7)
+    )[0]
+    page = signed_in(world.clinician_user_a).get("/")
+    assert 'data-testid="board-meetings"' not in page.content.decode()  # not a participant
+    clinician = gyn.clinicians["radiology"]
+    clinician.user = world.clinician_user_a
+    clinician.save()
+    shown = signed_in(world.clinician_user_a).get("/").content.decode()
+    assert f"/tumorboard/meetings/{meeting.pk}/" in shown and "case list not sent yet" in shown
+    services.publish_agenda(SYSTEM, meeting)
+    shown = signed_in(world.clinician_user_a).get("/").content.decode()
+    assert "case list sent (revision 1)" in shown
