@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "caseway.records",
     "caseway.registry",
     "caseway.tumorboard",
+    "caseway.portal",
     "caseway.dashboard",
     "caseway.demo",
 ]

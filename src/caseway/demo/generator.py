@@ -270,6 +270,7 @@ class DemoGenerator:
         self.patient_records()
         self.registry()
         self.tumor_boards()
+        self.portal()
         return self.report
 
     def association(self) -> None:
@@ -462,6 +463,16 @@ class DemoGenerator:
             clinician_user=User.objects.filter(email=f"clinician@{DEMO_DOMAIN}").first(),
         )
         for label, number in counts.as_report().items():
+            self.report.add(label, number)
+
+    def portal(self) -> None:
+        """What the demo centers publish on the portal (profiles in several languages,
+        published indicators), the ESGO accreditation granted in October 2021 (now past its
+        five years, renewal submitted), the evidence snapshot from the registry, and news
+        drafted from milestones and the accreditation; ``caseway.portal.synthetic``."""
+        from caseway.portal import synthetic
+
+        for label, number in synthetic.build(self.actor, self.centers, self.today).items():
             self.report.add(label, number)
 
     def _registry_pools(
