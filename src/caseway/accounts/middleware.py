@@ -66,7 +66,16 @@ class RequireSecondFactorMiddleware:
     Until then every page redirects to the set-up page; the API answers 403.
     """
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+    # The public portal is for everyone, staff without a second factor included.
+    ALLOWED_PREFIXES = (
+        "/accounts/",
+        "/static/",
+        "/i18n/",
+        "/healthz",
+        "/portal/",
+        "/sitemap.xml",
+        "/robots.txt",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

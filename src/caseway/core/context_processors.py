@@ -17,6 +17,7 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     from caseway.core.access import Action
     from caseway.core.ui import may
     from caseway.organizations.models import Center, Clinician, Institution
+    from caseway.portal.models import Accreditation, CenterProfile
     from caseway.records.models import Patient
     from caseway.registry.models import Surgery
     from caseway.tumorboard.models import Board
@@ -24,18 +25,20 @@ def _navigation(actor: Any) -> list[tuple[str, str]]:
     if actor.user is None:
         return []
     items = [(str(_("Dashboard")), reverse("dashboard:home"))]
-    sections = [
+    sections: list[tuple[Any, Any, str]] = [
         (Patient, _("Patients"), "records:patient_list"),
         (Surgery, _("Registry"), "registry:indicators"),
         (Board, _("Tumor boards"), "tumorboard:board_list"),
+        ((CenterProfile, Accreditation), _("Portal"), "portal_staff:index"),
         (Institution, _("Institutions"), "organizations:institution_list"),
         (Center, _("Centers"), "organizations:center_list"),
         (Clinician, _("Clinicians"), "organizations:clinician_list"),
         (User, _("People"), "accounts:user_list"),
         (AuditEvent, _("Audit trail"), "audit:search"),
     ]
-    for model, label, url_name in sections:
-        if may(actor, model, Action.VIEW):
+    for models, label, url_name in sections:
+        wanted = models if isinstance(models, tuple) else (models,)
+        if any(may(actor, model, Action.VIEW) for model in wanted):
             items.append((str(label), reverse(url_name)))
     return items
 

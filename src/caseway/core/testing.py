@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -178,10 +179,14 @@ def _add_patients(world: SimpleNamespace) -> None:
 
 @pytest.fixture(autouse=True)
 def _forget_cached_values() -> None:
-    """Per-process display caches must not carry values from one test into the next."""
+    """Per-process display caches must not carry values from one test into the next, nor
+    the language a previous request activated (the middleware activates a person's language
+    for the thread, as Django's does)."""
     from django.core.cache import caches
+    from django.utils import translation
 
     caches["local"].clear()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

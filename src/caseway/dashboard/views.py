@@ -48,8 +48,32 @@ def home(request: HttpRequest) -> HttpResponse:
             "renewals": renewals,
             "roles": _role_rows(list(actor.grants)),
             "board_meetings": _my_board_meetings(actor),
+            "accreditations": _accreditations_to_renew(actor),
         },
     )
+
+
+def _accreditations_to_renew(actor: Any) -> list[Any]:
+    """Accreditations of the centers the person manages that expire within six months or
+    have expired, each with its honest status (expired stays expired, renewal or not)."""
+    from caseway.portal.forms import managed_centers
+    from caseway.portal.models import RENEWAL_NOTICE, Accreditation
+    from caseway.portal.staff_views import describe, today
+
+    if actor.user is None or not may(actor, Accreditation, access.Action.ADD):
+        return []
+    day = today()
+    rows = (
+        access.scope(actor, Accreditation)
+        .filter(
+            voided=False,
+            center__in=managed_centers(actor),
+            valid_until__lte=day + RENEWAL_NOTICE,
+        )
+        .select_related("center")
+        .order_by("valid_until")[:20]
+    )
+    return [describe(accreditation, day) for accreditation in rows]
 
 
 def _my_board_meetings(actor: Any) -> list[Any]:

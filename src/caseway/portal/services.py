@@ -4,6 +4,7 @@ publishing. Every change goes through ``core.versioning`` (versions, journal).""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,12 +38,13 @@ def coordinators_of(center: Any) -> list[Any]:
 
 def accreditation_alerts(actor: Any, today: dt.date | None = None) -> list[tuple[Any, str]]:
     """Alert coordinators six months before an accreditation expires and when it expires,
-    once each (run daily: ``caseway portal alerts``). Returns (accreditation, "due"|"expired")
-    for each alert sent."""
+    once each (run daily: ``caseway portal alerts``). An alert is marked sent only after its
+    e-mails went out, so a mail failure leaves it for the next run. Returns (accreditation,
+    "due"|"expired") for each alert sent."""
     today = today or timezone.localdate()
     sent: list[tuple[Any, str]] = []
     candidates = Accreditation.objects.filter(voided=False).select_related("center__institution")
-    messages = []
+    connection = get_connection()
     for accreditation in candidates:
         status = accreditation.status(today)
         if status in (AccreditationStatus.EXPIRED, AccreditationStatus.RENEWAL_PENDING):
@@ -53,12 +55,13 @@ def accreditation_alerts(actor: Any, today: dt.date | None = None) -> list[tuple
             continue
         if getattr(accreditation, field) is not None:
             continue
+        messages = []
         for user in coordinators_of(accreditation.center):
             with translation.override(user.preferred_language or "en"):
                 messages.append(_alert_message(accreditation, kind, user.email))
+        connection.send_messages(messages)
         versioning.update(actor, accreditation, versioning.ANY_VERSION, {field: today})
         sent.append((accreditation, kind))
-    get_connection().send_messages(messages)
     return sent
 
 
@@ -153,10 +156,22 @@ def _accreditation_texts(accreditation: Accreditation) -> dict[str, dict[str, st
     }
 
 
-def draft_news(actor: Any, today: dt.date | None = None, years: int = 10) -> list[NewsItem]:
+def draft_news(
+    actor: Any,
+    today: dt.date | None = None,
+    years: int = 10,
+    centers: Iterable[int] | None = None,
+) -> list[NewsItem]:
     """News drafts from registry milestones (from the evidence snapshot) and accreditations
-    granted, each drafted once (``source_key``); people edit and publish them."""
+    granted, each drafted once (``source_key``); people edit and publish them. ``centers``
+    limits it to the centers the person manages (None: all, for the nightly job)."""
     today = today or timezone.localdate()
+    evidence = PublicEvidence.objects.select_related("center")
+    accreditations = Accreditation.objects.filter(voided=False)
+    if centers is not None:
+        wanted = list(centers)
+        evidence = evidence.filter(center_id__in=wanted)
+        accreditations = accreditations.filter(center_id__in=wanted)
     since = today - dt.timedelta(days=365 * years)
     drafts: list[NewsItem] = []
 
@@ -173,17 +188,17 @@ def draft_news(actor: Any, today: dt.date | None = None, years: int = 10) -> lis
         except IntegrityError:  # drafted meanwhile by another run
             pass
 
-    for evidence in PublicEvidence.objects.select_related("center"):
-        for milestone in evidence.document.get("milestones", []):
+    for snapshot in evidence:
+        for milestone in snapshot.document.get("milestones", []):
             day = dt.date.fromisoformat(milestone["date"])
             if day < since:
                 continue
-            key = f"milestone:{evidence.center.code}:{milestone['kind']}:{milestone['count']}"
+            key = f"milestone:{snapshot.center.code}:{milestone['kind']}:{milestone['count']}"
             texts = _milestone_texts(
-                evidence.center, milestone["kind"], milestone["count"], milestone["date"]
+                snapshot.center, milestone["kind"], milestone["count"], milestone["date"]
             )
-            draft(evidence.center, NewsKind.MILESTONE, key, day, texts)
-    for accreditation in Accreditation.objects.filter(voided=False, granted_on__gte=since):
+            draft(snapshot.center, NewsKind.MILESTONE, key, day, texts)
+    for accreditation in accreditations.filter(granted_on__gte=since):
         key = f"accreditation:{accreditation.pk}:granted"
         draft(
             accreditation.center,
