@@ -30,6 +30,9 @@ DATA_DIR = Path(env_str("CASEWAY_DATA_DIR", str(PROJECT_ROOT / "var"))).resolve(
 _DEVELOPMENT_SECRET = "caseway-development-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("CASEWAY_SECRET_KEY", "" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
 DEBUG = env_bool("CASEWAY_DEBUG", ENVIRONMENT == "development")
+#: The portal keeps a query's search results a minute per worker (benchmarks switch it off to
+#: measure every search computed).
+CASEWAY_PORTAL_RESULT_CACHE = env_bool("CASEWAY_PORTAL_RESULT_CACHE", True)
 
 if IS_PRODUCTION:
     if not SECRET_KEY or SECRET_KEY == _DEVELOPMENT_SECRET or len(SECRET_KEY) < 50:

@@ -7,6 +7,7 @@ worker keeps its own copy, so workers stay stateless and nothing needs invalidat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -23,3 +24,29 @@ def remember(key: str, seconds: int, compute: Callable[[], T]) -> T:
         value = compute()
         store.set(key, value, seconds)
     return value
+
+
+# Objects kept as they are (no pickling), for values read on every request that are costly to
+# unpickle, e.g. the portal's search index. Same rules: per process, safe to be stale.
+_OBJECTS: dict[str, tuple[float, object]] = {}
+_OBJECTS_LIMIT = 2048
+
+
+def remember_object(key: str, seconds: float, compute: Callable[[], T]) -> T:
+    now = time.monotonic()
+    found = _OBJECTS.get(key)
+    if found is not None and found[0] > now:
+        return found[1]  # type: ignore[return-value]
+    value = compute()
+    if len(_OBJECTS) >= _OBJECTS_LIMIT:
+        for stale in [k for k, (until, _v) in _OBJECTS.items() if until <= now]:
+            del _OBJECTS[stale]
+        if len(_OBJECTS) >= _OBJECTS_LIMIT:
+            _OBJECTS.clear()
+    _OBJECTS[key] = (now + seconds, value)
+    return value
+
+
+def forget_objects() -> None:
+    """Empty the object memory (tests start from nothing)."""
+    _OBJECTS.clear()

@@ -185,7 +185,10 @@ def _forget_cached_values() -> None:
     from django.core.cache import caches
     from django.utils import translation
 
+    from caseway.core.cache import forget_objects
+
     caches["local"].clear()
+    forget_objects()
     translation.activate(settings.LANGUAGE_CODE)
 
 

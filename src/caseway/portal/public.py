@@ -4,7 +4,11 @@ news) and the evidence snapshot (counts and rates). No query here touches patien
 
 Search builds the ranking engine's plain facts from a handful of queries; the parts that do
 not depend on the query (names, cities, languages, accreditations, published indicators) are
-kept a minute per process (``core.cache``), the volumes are read per query.
+kept five minutes per process as objects (``core.cache.remember_object``: unpickling a
+thousand centers' facts on every search cost more than ranking them), the volume cells that
+can count for the query are read per query, and a query's results are kept a minute. Center
+pages are kept a minute too. Public pages say when their evidence was computed; a profile or
+accreditation edited by staff shows within five minutes.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from caseway.core.cache import remember
+from caseway.core.cache import remember_object
 from caseway.organizations.models import Center, Clinician, Department, Institution
 from caseway.portal import ranking, vocabulary
 from caseway.portal.choices import AccreditationStatus, NewsStatus
@@ -30,7 +35,9 @@ from caseway.portal.models import (
     VolumeCell,
 )
 
-INDEX_SECONDS = 60
+INDEX_SECONDS = 300
+RESULTS_SECONDS = 60
+PAGE_SECONDS = 60
 
 
 def centers() -> list[Center]:
@@ -43,7 +50,11 @@ def centers() -> list[Center]:
 
 
 def institutions() -> list[Institution]:
-    return list(Institution.objects.filter(voided=False).order_by("name_en"))
+    return remember_object(
+        "portal-institutions",
+        INDEX_SECONDS,
+        lambda: list(Institution.objects.filter(voided=False).order_by("name_en")),
+    )
 
 
 def published_accreditations(center_ids: list[int] | None = None) -> list[Accreditation]:
@@ -86,6 +97,13 @@ class CenterPage:
 
 
 def center_page(code: str, today: dt.date | None = None) -> CenterPage | None:
+    day = today or timezone.localdate()
+    return remember_object(
+        f"portal-center:{day.isoformat()}:{code}", PAGE_SECONDS, lambda: _center_page(code, day)
+    )
+
+
+def _center_page(code: str, today: dt.date) -> CenterPage | None:
     center = (
         Center.objects.filter(code=code, voided=False, institution__voided=False)
         .select_related("institution")
@@ -93,7 +111,6 @@ def center_page(code: str, today: dt.date | None = None) -> CenterPage | None:
     )
     if center is None:
         return None
-    today = today or timezone.localdate()
     profile = CenterProfile.objects.filter(center=center).first()
     snapshot = PublicEvidence.objects.filter(center=center).first()
     clinicians = list(
@@ -190,18 +207,25 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
 
 
 def _volume_cells(query: vocabulary.Query) -> dict[int, list[ranking.VolumeCell]]:
-    """Only the cells that can bear on the query (its conditions, groups or approaches)."""
+    """Only the cells that can count for the query: the ranking counts a cell when it matches
+    every kind of term the query has (condition AND procedure group AND approach), so the
+    same AND filters here (cells hold 3-character codes; shorter prefixes such as "C" match by
+    prefix)."""
     filters = []
     if query.icd10:
-        filters.append(reduce(or_, (Q(icd10__startswith=code[:3]) for code in query.icd10)))
+        exact = {code[:3] for code in query.icd10 if len(code) >= 3}
+        short = [code for code in query.icd10 if len(code) < 3]
+        codes = [Q(icd10__in=sorted(exact))] if exact else []
+        codes += [Q(icd10__startswith=code) for code in short]
+        filters.append(reduce(or_, codes))
     if query.procedure_groups:
-        filters.append(Q(procedure_group__in=query.procedure_groups))
+        filters.append(Q(procedure_group__in=sorted(query.procedure_groups)))
     if query.approaches:
-        filters.append(Q(approach__in=query.approaches))
+        filters.append(Q(approach__in=sorted(query.approaches)))
     if not filters:
         return {}
     cells: dict[int, list[ranking.VolumeCell]] = {}
-    rows = VolumeCell.objects.filter(reduce(or_, filters)).values_list(
+    rows = VolumeCell.objects.filter(*filters, count_12m__gt=0).values_list(
         "center_id", "icd10", "procedure_group", "approach", "count_12m"
     )
     for center_id, icd10, group, approach, count in rows:
@@ -229,9 +253,20 @@ def search(
     limit: int = 50,
     today: dt.date | None = None,
 ) -> SearchResults:
-    today = today or timezone.localdate()
+    day = today or timezone.localdate()
+    if not settings.CASEWAY_PORTAL_RESULT_CACHE:
+        return _search(text, language_spoken, city, limit, day)
+    key = f"portal-search:{day.isoformat()}:{language_spoken}:{city}:{limit}:{text}"
+    return remember_object(
+        key, RESULTS_SECONDS, lambda: _search(text, language_spoken, city, limit, day)
+    )
+
+
+def _search(
+    text: str, language_spoken: str | None, city: str | None, limit: int, today: dt.date
+) -> SearchResults:
     query = vocabulary.parse(text or "")
-    static = remember(
+    static = remember_object(
         f"portal-facts:{today.isoformat()}", INDEX_SECONDS, lambda: _static_facts(today)
     )
     cells = _volume_cells(query)
