@@ -300,3 +300,8 @@ def test_a_synonym_with_two_meanings_is_refused() -> None:
     two = concept_data(key="other", labels={"en": "Other"}, synonyms={"en": ["Thing one"]})
     with pytest.raises(VocabularyError, match="means both"):
         vocabulary._build({"concepts": [one, two]})
+
+
+@pytest.mark.parametrize("text", ["thyroid", "갑상선"])
+def test_the_organ_alone_means_its_operation(text: str) -> None:
+    assert [c.key for c in vocabulary.parse(text).concepts] == ["thyroidectomy"]
