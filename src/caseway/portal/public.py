@@ -243,6 +243,8 @@ class SearchResults:
     results: list[ranking.Result]
     language_spoken: str | None
     city: str | None
+    #: How many centers matched (``results`` holds the strongest ``limit`` of them).
+    total: int = 0
 
 
 def search(
@@ -276,10 +278,10 @@ def _search(
         else f
         for f in static
     ]
-    results = ranking.rank(
-        facts, query, language_spoken=language_spoken or None, city=city or None, limit=limit
+    ranked = ranking.rank(
+        facts, query, language_spoken=language_spoken or None, city=city or None, limit=len(facts)
     )
-    return SearchResults(query, results, language_spoken, city)
+    return SearchResults(query, ranked[:limit], language_spoken, city, total=len(ranked))
 
 
 def center_json(page: CenterPage, base_url: str = "") -> dict[str, Any]:

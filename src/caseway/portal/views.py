@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from caseway.core.cache import remember
+from caseway.core.cache import remember, remember_object
 from caseway.organizations.choices import SPOKEN_LANGUAGES, CenterKind, DepartmentKind
 from caseway.organizations.models import Association, Center, Institution
 from caseway.portal import public, ranking, vocabulary
@@ -681,18 +681,20 @@ def _understood(query: vocabulary.Query, texts: Texts) -> list[Text]:
     return labels
 
 
-@require_safe
-def search_page(request: HttpRequest, lang: str) -> HttpResponse:
-    texts = Texts(lang)
-    q = request.GET.get("q", "").strip()[:200]
-    spoken_codes = {code for code, _label in SPOKEN_LANGUAGES}
-    language = request.GET.get("language", "").strip()
-    language = language if language in spoken_codes else ""
-    city = request.GET.get("city", "").strip()[:100]
-    institutions = public.institutions()
-    searched = bool(q or language or city)
+#: Results shown for a search (the strongest evidence first); a short page is quick to read
+#: on a phone and quick to send over a slow connection.
+SHOWN = 20
+
+
+def _search_context(
+    texts: Texts, q: str, language: str, city: str, searched: bool
+) -> tuple[Any, ...]:
+    """What a search page shows besides the form: results with their reasons in words, what
+    the query was understood as, and the filters' options."""
     found = (
-        public.search(q, language_spoken=language or None, city=city or None) if searched else None
+        public.search(q, language_spoken=language or None, city=city or None, limit=SHOWN)
+        if searched
+        else None
     )
     with translation.override(texts.ui):
         results = []
@@ -704,7 +706,9 @@ def search_page(request: HttpRequest, lang: str) -> HttpResponse:
                         "name": texts.bilingual(facts.name),
                         "institution": texts.bilingual(facts.institution),
                         "city": texts.bilingual(facts.city),
-                        "url": reverse("portal:center", kwargs={"lang": lang, "code": facts.code}),
+                        "url": reverse(
+                            "portal:center", kwargs={"lang": texts.language, "code": facts.code}
+                        ),
                         "reasons": [str(line) for line in ranking.describe(result, texts.ui)],
                     }
                 )
@@ -716,10 +720,46 @@ def search_page(request: HttpRequest, lang: str) -> HttpResponse:
             "Search the association's centers by condition (ICD-10 code or name), operation, "
             "language spoken or city; ranked by evidence from the registry."
         )
-        cities = _cities(institutions, texts)
+        cities = _cities(public.institutions(), texts)
         languages = _spoken_language_options()
         language_label = str(spoken.get(language, "")) if language else ""
         city_label = str(dict(cities).get(city, city))
+    return (
+        results,
+        found.total if found else 0,
+        understood,
+        unmatched,
+        str(title),
+        str(description),
+        cities,
+        languages,
+        language_label,
+        city_label,
+    )
+
+
+@require_safe
+def search_page(request: HttpRequest, lang: str) -> HttpResponse:
+    texts = Texts(lang)
+    q = request.GET.get("q", "").strip()[:200]
+    spoken_codes = {code for code, _label in SPOKEN_LANGUAGES}
+    language = request.GET.get("language", "").strip()
+    language = language if language in spoken_codes else ""
+    city = request.GET.get("city", "").strip()[:100]
+    searched = bool(q or language or city)
+    # The page's words for a query are kept with its results (a minute per worker), so a
+    # repeated search costs its template only.
+    key = f"portal-search-page:{lang}:{language}:{city}:{q}"
+    if settings.CASEWAY_PORTAL_RESULT_CACHE:
+        shown = remember_object(
+            key,
+            public.RESULTS_SECONDS,
+            lambda: _search_context(texts, q, language, city, searched),
+        )
+    else:
+        shown = _search_context(texts, q, language, city, searched)
+    results, total, understood, unmatched, title, description, cities, languages = shown[:8]
+    language_label, city_label = shown[8:]
     query = request.GET.urlencode() if searched else ""
     return _page(
         request,
@@ -730,6 +770,7 @@ def search_page(request: HttpRequest, lang: str) -> HttpResponse:
             "searched": searched,
             "form": {"q": q, "language": language, "city": city},
             "results": results,
+            "total": total,
             "understood": understood,
             "unmatched": unmatched,
             "cities": cities,

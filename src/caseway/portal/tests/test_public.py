@@ -489,3 +489,13 @@ def test_staff_without_a_second_factor_still_read_the_portal(world: Any) -> None
     assert client.get("/portal/en/").status_code == 200
     assert client.get("/sitemap.xml").status_code == 200
     assert client.get("/registry/").status_code == 302  # the staff site still asks for it
+
+
+def test_a_search_lists_the_strongest_and_says_how_many_matched(portal: Any) -> None:
+    from caseway.portal import public
+
+    found = public.search("ovarian cancer", limit=1)
+    assert found.total == 2 and [r.center.code for r in found.results] == [portal.center_a.code]
+    forget_objects()
+    html = Client().get("/portal/en/search/", {"q": "ovarian cancer"}).content.decode()
+    assert "2 centers found." in html
