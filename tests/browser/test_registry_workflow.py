@@ -3,48 +3,15 @@ sees the derived scores, then finds the case behind the center's indicator, in K
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
 from caseway.core.testing import build_world
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+from tests.browser.pages import saved, signed_in_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def signed_in_page(browser: Browser, live_server: Any, user: Any) -> Page:
-    """A page whose session belongs to ``user`` (the sign-in itself is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return context.new_page()
-
-
-def saved(page: Page, url: str) -> None:
-    """Wait for the redirect to the saved row's page; if the form came back instead, say why."""
-    try:
-        page.wait_for_url(url, timeout=20_000)
-    except Exception:
-        raise AssertionError(f"not saved ({page.url}):\n{page.inner_text('main')}") from None
 
 
 def test_record_sign_and_find_a_surgery(

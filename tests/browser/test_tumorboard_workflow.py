@@ -7,24 +7,19 @@ the letter, and reads the case page in Korean."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from caseway.core import versioning
 from caseway.core.testing import SYSTEM, build_world
 from caseway.tumorboard import services
 from caseway.tumorboard.models import BoardCase, Participation, Recommendation
 from caseway.tumorboard.tests.factories import HPB, gyn_board, ready_evidence
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+from tests.browser.pages import saved, signed_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -33,34 +28,6 @@ STEPS = [
     ("interval_cytoreduction", ""),
     ("adjuvant_chemotherapy", ""),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def signed_in_page(browser: Browser, live_server: Any, user: Any) -> Page:
-    """A page whose session belongs to ``user`` (the sign-in itself is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return context.new_page()
-
-
-def saved(page: Page, url: str) -> None:
-    """Wait for the redirect to the saved row's page; if the form came back instead, say why."""
-    try:
-        page.wait_for_url(url, timeout=20_000)
-    except Exception:
-        raise AssertionError(f"not saved ({page.url}):\n{page.inner_text('main')}") from None
 
 
 def posted(page: Page, button: str, url: str) -> None:
