@@ -25,6 +25,12 @@ CLINICAL = frozenset({Role.CLINICIAN, Role.CENTER_COORDINATOR, Role.REGISTRY_DAT
 EDITORS = CLINICAL
 
 
+def role_at_center(actor: Actor, roles: Any, center: Any) -> str | None:
+    """The first of ``roles`` the actor holds at ``center`` (there, over its institution, or
+    association-wide)."""
+    return actor.role_at(roles, institution_id=center.institution_id, center_id=center.pk)
+
+
 def clinical_places(actor: Actor) -> tuple[set[int], set[int]]:
     """(institutions, centers) where the actor holds a clinical role.
 

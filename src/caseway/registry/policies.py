@@ -19,7 +19,7 @@ from django.db.models import Q
 from caseway.accounts.actor import Actor
 from caseway.accounts.roles import Role
 from caseway.core.access import Action, Policy, register
-from caseway.records.policies import CLINICAL, clinical_places
+from caseway.records.policies import CLINICAL, clinical_places, role_at_center
 from caseway.registry.models import Complication, Procedure, Surgery, TeamMember
 
 #: Roles that record, correct and sign surgeries. Center coordinators (and the other clinical
@@ -33,10 +33,6 @@ def center_ids(actor: Actor) -> Q:
     """A filter on ``center`` for the centers where the actor holds a clinical role."""
     institutions, centers = clinical_places(actor)
     return Q(center__institution_id__in=institutions) | Q(center_id__in=centers)
-
-
-def _role_at_center(actor: Actor, roles: Any, center: Any) -> str | None:
-    return actor.role_at(roles, institution_id=center.institution_id, center_id=center.pk)
 
 
 @register
@@ -57,10 +53,10 @@ class SurgeryPolicy(Policy[Surgery]):
                 return actor.any_role(CLINICAL)
             return actor.any_role(RECORDERS) if action == Action.ADD else None
         if action == Action.VIEW:
-            return _role_at_center(actor, CLINICAL, obj.center)
+            return role_at_center(actor, CLINICAL, obj.center)
         if obj.signed_at is not None:
             return None  # signed: immutable, corrected by amendment (which SIGNs a new record)
-        return _role_at_center(actor, RECORDERS, obj.center)
+        return role_at_center(actor, RECORDERS, obj.center)
 
 
 class SurgeryRowPolicy(Policy[Any]):
@@ -81,10 +77,10 @@ class SurgeryRowPolicy(Policy[Any]):
             return actor.any_role(RECORDERS) if action == Action.ADD else None
         surgery = obj.surgery
         if action == Action.VIEW:
-            return _role_at_center(actor, CLINICAL, surgery.center)
+            return role_at_center(actor, CLINICAL, surgery.center)
         if surgery.signed_at is not None:
             return None
-        return _role_at_center(actor, RECORDERS, surgery.center)
+        return role_at_center(actor, RECORDERS, surgery.center)
 
 
 for _model in (Procedure, TeamMember, Complication):

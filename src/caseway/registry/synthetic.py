@@ -1842,6 +1842,7 @@ def _allocate_ids(model: type[Any], count: int) -> list[int]:
     by the fast path. PostgreSQL: drawn from the table's sequence, as the importer does.
     SQLite: after the highest id the table has had; call it inside the write transaction
     (SQLite's writers are serialised, so nobody else can take them meanwhile)."""
+    from django.core.exceptions import ImproperlyConfigured
     from django.db import connection
 
     if count == 0:
@@ -1855,7 +1856,8 @@ def _allocate_ids(model: type[Any], count: int) -> list[int]:
             )
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":
-            raise NotImplementedError(f"Bulk ids on {connection.vendor} are not supported.")
+            # Caseway runs on SQLite and PostgreSQL only (settings refuse anything else).
+            raise ImproperlyConfigured(f"Caseway does not support {connection.vendor}.")
         # The table name comes from the model definition, quoted.
         quoted = connection.ops.quote_name(table)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608

@@ -18,7 +18,7 @@ from django.db.models import Q
 from caseway.accounts.actor import Actor
 from caseway.accounts.roles import Role
 from caseway.core.access import Action, Policy, register
-from caseway.records.policies import CLINICAL, clinical_places
+from caseway.records.policies import CLINICAL, clinical_places, role_at_center
 from caseway.tumorboard.models import (
     AgendaNotice,
     Board,
@@ -34,10 +34,6 @@ COORDINATORS = frozenset({Role.CENTER_COORDINATOR})
 #: Roles that submit cases and write recommendations and follow-up.
 CASE_WRITERS = frozenset({Role.CLINICIAN, Role.CENTER_COORDINATOR})
 SIGNERS = frozenset({Role.CLINICIAN})
-
-
-def role_at_center(actor: Actor, roles: Any, center: Any) -> str | None:
-    return actor.role_at(roles, institution_id=center.institution_id, center_id=center.pk)
 
 
 class CenterPolicy(Policy[Any]):

@@ -391,19 +391,21 @@ def left_out_text(code: str) -> str:
 
 
 def _meeting_input(meeting: Meeting, now: dt.datetime) -> scheduling.Meeting:
-    present = {
-        p.department for p in meeting.participants.all() if p.available is not False and not p.guest
-    }
-    guests = {str(p.clinician_id) for p in meeting.participants.all() if p.guest and p.available}
-    guest_departments = {
-        p.department for p in meeting.participants.all() if p.guest and p.available
-    }
+    # Members count unless they said they cannot come; guests only once they said they can.
+    present: set[str] = set()
+    guests: set[str] = set()
+    for p in meeting.participants.all():
+        if p.guest and p.available:
+            present.add(p.department)
+            guests.add(str(p.clinician_id))
+        elif not p.guest and p.available is not False:
+            present.add(p.department)
     return scheduling.Meeting(
         id=meeting.pk,
         board_id=meeting.board_id,
         starts_at=meeting.starts_at,
         minutes=meeting.duration_minutes,
-        present=frozenset(present | guest_departments),
+        present=frozenset(present),
         guests_present=frozenset(guests),
         # The list has gone out and the meeting is near: it keeps what it has.
         locked=meeting.agenda_sent_at is not None and meeting.notice_due <= now,
@@ -514,8 +516,8 @@ def apply_agenda(
     changed: list[BoardCase] = []
     with transaction.atomic():
         _bump_meetings(actor, [m.pk for m in plan.meetings], expected)
-        for pk, _case in plan.cases.items():
-            fresh = BoardCase.objects.select_for_update().get(pk=pk)
+        locked = BoardCase.objects.select_for_update().in_bulk(list(plan.cases))
+        for pk, fresh in locked.items():
             values: dict[str, Any]
             if pk in placed:
                 p = placed[pk]

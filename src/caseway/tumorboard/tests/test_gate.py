@@ -3,7 +3,8 @@ no role → 403, another center → 404, a reader's change → 403, versions →
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.urls import reverse
 
@@ -41,13 +42,13 @@ class TumorBoardGate(GateContract):
     namespace = "tumorboard"
     editable_in_ui = False  # edits are the board's own forms, tested in test_views
 
+    #: pk -> the page that shows the object (boards by code, participants on their meeting)
+    detail: ClassVar[Callable[[int], str]]
+
     def url(self, page: str, *args: Any) -> str:
         if page == "list":
             return reverse("tumorboard:board_list")
-        return self.detail_url(*args)
-
-    def detail_url(self, pk: int) -> str:
-        raise NotImplementedError
+        return type(self).detail(*args)
 
 
 class TestBoardGate(TumorBoardGate):
@@ -59,8 +60,9 @@ class TestBoardGate(TumorBoardGate):
     editor = staticmethod(lambda w: w.coordinator_a)  # coordinators set them up
     change = {"duration_minutes": 60}
 
-    def detail_url(self, pk: int) -> str:
-        return reverse("tumorboard:board_detail", args=[Board.objects.get(pk=pk).code])
+    detail = staticmethod(
+        lambda pk: reverse("tumorboard:board_detail", args=[Board.objects.get(pk=pk).code])
+    )
 
 
 class TestBoardCaseGate(TumorBoardGate):
@@ -75,8 +77,7 @@ class TestBoardCaseGate(TumorBoardGate):
     editor = staticmethod(lambda w: w.clinician_user_a)
     change = {"question": "Is a second-look laparoscopy needed?"}
 
-    def detail_url(self, pk: int) -> str:
-        return reverse("tumorboard:case_detail", args=[pk])
+    detail = staticmethod(lambda pk: reverse("tumorboard:case_detail", args=[pk]))
 
 
 class TestParticipationGate(TumorBoardGate):
@@ -90,7 +91,8 @@ class TestParticipationGate(TumorBoardGate):
     editor = staticmethod(lambda w: w.clinician_user_a)
     change = {"available": False}
 
-    def detail_url(self, pk: int) -> str:
-        return reverse(
+    detail = staticmethod(
+        lambda pk: reverse(
             "tumorboard:meeting_detail", args=[Participation.objects.get(pk=pk).meeting_id]
         )
+    )
