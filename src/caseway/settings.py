@@ -30,9 +30,22 @@ DATA_DIR = Path(env_str("CASEWAY_DATA_DIR", str(PROJECT_ROOT / "var"))).resolve(
 _DEVELOPMENT_SECRET = "caseway-development-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("CASEWAY_SECRET_KEY", "" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
 DEBUG = env_bool("CASEWAY_DEBUG", ENVIRONMENT == "development")
-#: The portal keeps a query's search results a minute per worker (benchmarks switch it off to
-#: measure every search computed).
-CASEWAY_PORTAL_RESULT_CACHE = env_bool("CASEWAY_PORTAL_RESULT_CACHE", True)
+#: The portal keeps its rendered pages in the shared cache and a query's results a minute per
+#: worker (``caseway.portal.pagecache``); benchmarks switch it off to measure every page rendered.
+CASEWAY_PORTAL_CACHE = env_bool("CASEWAY_PORTAL_CACHE", True)
+#: The portal's public address (scheme and host, e.g. https://portal.example.org): its canonical
+#: and alternate links, sitemap and partners' JSON name it whatever Host a request came with, and
+#: its pages can be rendered ahead of visitors (``caseway portal warm``). Unset: the request's.
+CASEWAY_PUBLIC_URL = env_str("CASEWAY_PUBLIC_URL", "").rstrip("/")
+if CASEWAY_PUBLIC_URL and (
+    not CASEWAY_PUBLIC_URL.startswith(("https://", "http://"))
+    or "/" in CASEWAY_PUBLIC_URL.split("://", 1)[1]
+    or "?" in CASEWAY_PUBLIC_URL
+):
+    raise ImproperlyConfigured(
+        f"CASEWAY_PUBLIC_URL must be a scheme and a host, e.g. https://portal.example.org, "
+        f"not {CASEWAY_PUBLIC_URL!r}."
+    )
 
 if IS_PRODUCTION:
     if not SECRET_KEY or SECRET_KEY == _DEVELOPMENT_SECRET or len(SECRET_KEY) < 50:
@@ -154,6 +167,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "caseway_cache",
+        # The portal's rendered pages live here too (about 10 KB each, 2 per center and
+        # language): room for them, then the oldest third goes.
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 3},
     },
     # Per-process memory for display values that may be a minute old (caseway.core.cache).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -47,6 +47,11 @@ def remember_object(key: str, seconds: float, compute: Callable[[], T]) -> T:
     return value
 
 
+def forget_object(key: str) -> None:
+    """Drop one remembered object (its next use computes it again)."""
+    _OBJECTS.pop(key, None)
+
+
 def forget_objects() -> None:
     """Empty the object memory (tests start from nothing)."""
     _OBJECTS.clear()

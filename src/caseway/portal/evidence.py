@@ -26,6 +26,7 @@ from django.db.models.functions import Substr, Upper
 from django.utils import timezone
 
 from caseway.organizations.models import Center
+from caseway.portal import pagecache
 from caseway.portal.models import CenterProfile, PublicEvidence, VolumeCell
 from caseway.registry import aggregate, queries
 from caseway.registry.choices import ROBOTIC_APPROACHES
@@ -73,6 +74,7 @@ def refresh(center_ids: Iterable[int] | None = None, today: dt.date | None = Non
             ],
             batch_size=500,
         )
+        pagecache.changed_on_commit()
     return len(ids)
 
 

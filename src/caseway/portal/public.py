@@ -4,11 +4,12 @@ news) and the evidence snapshot (counts and rates). No query here touches patien
 
 Search builds the ranking engine's plain facts from a handful of queries; the parts that do
 not depend on the query (names, cities, languages, accreditations, published indicators) are
-kept five minutes per process as objects (``core.cache.remember_object``: unpickling a
-thousand centers' facts on every search cost more than ranking them), the volume cells that
-can count for the query are read per query, and a query's results are kept a minute. Center
-pages are kept a minute too. Public pages say when their evidence was computed; a profile or
-accreditation edited by staff shows within five minutes.
+kept an hour per process as objects (unpickling a thousand centers' facts on every search
+cost more than ranking them), the operations that count for the query are summed in SQL per
+query, and a query's results are kept a minute. These memories are keyed by the portal's
+generation (``pagecache.remember``), so a change to what pages show is never hidden by them;
+rendered pages themselves are kept by ``pagecache``. Public pages say when their evidence was
+computed.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from caseway.core.cache import remember_object
 from caseway.organizations.models import Center, Clinician, Department, Institution
-from caseway.portal import ranking, vocabulary
+from caseway.portal import pagecache, ranking, vocabulary
 from caseway.portal.choices import AccreditationStatus, NewsStatus
 from caseway.portal.models import (
     Accreditation,
@@ -35,9 +34,8 @@ from caseway.portal.models import (
     VolumeCell,
 )
 
-INDEX_SECONDS = 300
+INDEX_SECONDS = 3600
 RESULTS_SECONDS = 60
-PAGE_SECONDS = 60
 
 
 def centers() -> list[Center]:
@@ -50,7 +48,7 @@ def centers() -> list[Center]:
 
 
 def institutions() -> list[Institution]:
-    return remember_object(
+    return pagecache.remember(
         "portal-institutions",
         INDEX_SECONDS,
         lambda: list(Institution.objects.filter(voided=False).order_by("name_en")),
@@ -97,22 +95,17 @@ class CenterPage:
 
 
 def center_page(code: str, today: dt.date | None = None) -> CenterPage | None:
-    day = today or timezone.localdate()
-    return remember_object(
-        f"portal-center:{day.isoformat()}:{code}", PAGE_SECONDS, lambda: _center_page(code, day)
-    )
-
-
-def _center_page(code: str, today: dt.date) -> CenterPage | None:
-    center = (
+    today = today or timezone.localdate()
+    found = list(
         Center.objects.filter(code=code, voided=False, institution__voided=False)
-        .select_related("institution")
-        .first()
+        .select_related("institution", "profile")
+        .order_by()[:1]
     )
-    if center is None:
+    if not found:
         return None
-    profile = CenterProfile.objects.filter(center=center).first()
-    snapshot = PublicEvidence.objects.filter(center=center).first()
+    center = found[0]
+    profile: CenterProfile | None = getattr(center, "profile", None)
+    snapshot = next(iter(PublicEvidence.objects.filter(pk=center.pk)), None)
     clinicians = list(
         Clinician.objects.filter(voided=False)
         .filter(Q(center=center) | Q(center__isnull=True, institution=center.institution))
@@ -156,8 +149,20 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
     ):
         key = center_id if center_id is not None else -institution_id
         languages.setdefault(key, set()).update(spoken or [])
-    profiles = {p.center_id: p for p in CenterProfile.objects.filter(center_id__in=ids)}
-    evidence = {e.center_id: e.document for e in PublicEvidence.objects.filter(center_id__in=ids)}
+    # Declarations and indicators of published profiles only (the evidence document of a
+    # center without one has no indicators; one unpublished since the refresh shows none).
+    declared = {
+        center_id: (frozenset(icd10 or ()), frozenset(groups or ()))
+        for center_id, icd10, groups in CenterProfile.objects.filter(
+            center__in=all_centers, published=True
+        ).values_list("center_id", "declared_icd10", "declared_procedure_groups")
+    }
+    evidence = dict(
+        PublicEvidence.objects.filter(center_id__in=list(declared)).values_list(
+            "center_id", "document"
+        )
+    )
+    nothing: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     accreditations: dict[int, list[ranking.AccreditationFact]] = {}
     for a in published_accreditations(ids):
         accreditations.setdefault(a.center_id, []).append(
@@ -173,8 +178,7 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
         )
     facts = []
     for center in all_centers:
-        profile = profiles.get(center.pk)
-        shown = profile is not None and profile.published
+        declared_icd10, declared_groups = declared.get(center.pk, nothing)
         spoken = languages.get(center.pk, set()) | languages.get(-center.institution_id, set())
         facts.append(
             ranking.CenterFacts(
@@ -184,10 +188,8 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
                 institution=_names(center.institution),
                 city={"en": center.institution.city_en, "ko": center.institution.city_ko},
                 languages=frozenset(spoken),
-                declared_icd10=frozenset(profile.declared_icd10 if shown and profile else []),
-                declared_procedure_groups=frozenset(
-                    profile.declared_procedure_groups if shown and profile else []
-                ),
+                declared_icd10=declared_icd10,
+                declared_procedure_groups=declared_groups,
                 accreditations=tuple(accreditations.get(center.pk, [])),
                 volumes=(),
                 indicators=tuple(
@@ -206,11 +208,13 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
     return facts
 
 
-def _volume_cells(query: vocabulary.Query) -> dict[int, list[ranking.VolumeCell]]:
-    """Only the cells that can count for the query: the ranking counts a cell when it matches
-    every kind of term the query has (condition AND procedure group AND approach), so the
-    same AND filters here (cells hold 3-character codes; shorter prefixes such as "C" match by
-    prefix)."""
+def operations_for(query: vocabulary.Query) -> dict[int, int]:
+    """Per center, the operations of the last 12 months that count for the query, summed in
+    SQL with the ranking's rule for volume cells: a cell counts when it matches every kind of
+    term the query has (condition AND procedure group AND approach). Cells hold 3-character
+    codes, so C56.9 asks for C56 and shorter prefixes such as "C" match by prefix; a query
+    without terms counts every cell (the ranking then orders by all the evidence). Tested
+    equal to the ranking's own matching of the cells on random data."""
     filters = []
     if query.icd10:
         exact = {code[:3] for code in query.icd10 if len(code) >= 3}
@@ -222,19 +226,13 @@ def _volume_cells(query: vocabulary.Query) -> dict[int, list[ranking.VolumeCell]
         filters.append(Q(procedure_group__in=sorted(query.procedure_groups)))
     if query.approaches:
         filters.append(Q(approach__in=sorted(query.approaches)))
-    if not filters:
-        return {}
-    cells: dict[int, list[ranking.VolumeCell]] = {}
-    rows = VolumeCell.objects.filter(*filters, count_12m__gt=0).values_list(
-        "center_id", "icd10", "procedure_group", "approach", "count_12m"
+    rows = (
+        VolumeCell.objects.filter(*filters, count_12m__gt=0)
+        .order_by()
+        .values_list("center_id")
+        .annotate(operations=Sum("count_12m"))
     )
-    for center_id, icd10, group, approach, count in rows:
-        cells.setdefault(center_id, []).append(
-            ranking.VolumeCell(
-                icd10=icd10, procedure_group=group, approach=approach, count_12m=count
-            )
-        )
-    return cells
+    return dict(rows)
 
 
 @dataclass
@@ -256,10 +254,10 @@ def search(
     today: dt.date | None = None,
 ) -> SearchResults:
     day = today or timezone.localdate()
-    if not settings.CASEWAY_PORTAL_RESULT_CACHE:
+    if not pagecache.enabled():
         return _search(text, language_spoken, city, limit, day)
     key = f"portal-search:{day.isoformat()}:{language_spoken}:{city}:{limit}:{text}"
-    return remember_object(
+    return pagecache.remember(
         key, RESULTS_SECONDS, lambda: _search(text, language_spoken, city, limit, day)
     )
 
@@ -268,20 +266,18 @@ def _search(
     text: str, language_spoken: str | None, city: str | None, limit: int, today: dt.date
 ) -> SearchResults:
     query = vocabulary.parse(text or "")
-    static = remember_object(
+    static = pagecache.remember(
         f"portal-facts:{today.isoformat()}", INDEX_SECONDS, lambda: _static_facts(today)
     )
-    cells = _volume_cells(query)
-    facts = [
-        ranking.CenterFacts(**{**vars(f), "volumes": tuple(cells.get(f.id, ()))})
-        if f.id in cells
-        else f
-        for f in static
-    ]
-    ranked = ranking.rank(
-        facts, query, language_spoken=language_spoken or None, city=city or None, limit=len(facts)
+    ranked = ranking.rank_page(
+        static,
+        query,
+        language_spoken=language_spoken or None,
+        city=city or None,
+        limit=limit,
+        operations=operations_for(query),
     )
-    return SearchResults(query, ranked[:limit], language_spoken, city, total=len(ranked))
+    return SearchResults(query, ranked.results, language_spoken, city, total=ranked.total)
 
 
 def center_json(page: CenterPage, base_url: str = "") -> dict[str, Any]:

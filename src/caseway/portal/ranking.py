@@ -52,6 +52,7 @@ are cached per distinct code and code set within one call).
 
 from __future__ import annotations
 
+import heapq
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -220,24 +221,12 @@ def _text_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _measure(center: CenterFacts, matcher: _Matcher) -> _Measure | None:
-    """The center's evidence for the query, or None if it has nothing to do with it."""
-    query = matcher.query
-    best: AccreditationFact | None = None
-    best_key: tuple[float, date, str] | None = None
-    approach_accredited = False
-    for acc in center.accreditations:
-        points = _ACCREDITATION_POINTS.get(acc.status, 0.0)
-        if points <= 0 or not matcher.covers(acc.icd10, acc.procedure_groups, acc.approaches):
-            continue
-        if query.approaches and not acc.approaches.isdisjoint(query.approaches):
-            approach_accredited = True
-        key = (points, acc.valid_until, acc.body)
-        if best_key is None or key > best_key:
-            best, best_key = acc, key
+def _operations(center: CenterFacts, matcher: _Matcher) -> int:
+    """Operations in the center's volume cells matching the query (every kind it names).
 
-    # The hot loop (tens of thousands of cells per search): set membership and one cached
-    # lookup per cell, no call unless a code is new.
+    The hot loop (tens of thousands of cells per search): set membership and one cached lookup
+    per cell, no call unless a code is new."""
+    query = matcher.query
     count = 0
     groups = query.procedure_groups or None
     approaches = query.approaches or None
@@ -255,6 +244,28 @@ def _measure(center: CenterFacts, matcher: _Matcher) -> _Measure | None:
             if not (matcher.code(cell.icd10) if hit is None else hit):
                 continue
         count += n
+    return count
+
+
+def _measure(
+    center: CenterFacts, matcher: _Matcher, operations: Mapping[int, int] | None
+) -> _Measure | None:
+    """The center's evidence for the query, or None if it has nothing to do with it."""
+    query = matcher.query
+    best: AccreditationFact | None = None
+    best_key: tuple[float, date, str] | None = None
+    approach_accredited = False
+    for acc in center.accreditations:
+        points = _ACCREDITATION_POINTS.get(acc.status, 0.0)
+        if points <= 0 or not matcher.covers(acc.icd10, acc.procedure_groups, acc.approaches):
+            continue
+        if query.approaches and not acc.approaches.isdisjoint(query.approaches):
+            approach_accredited = True
+        key = (points, acc.valid_until, acc.body)
+        if best_key is None or key > best_key:
+            best, best_key = acc, key
+
+    count = _operations(center, matcher) if operations is None else operations.get(center.id, 0)
 
     published = attained = 0
     indicator_points = 0.0
@@ -336,6 +347,59 @@ def _result(center: CenterFacts, measure: _Measure, query: Query) -> Result:
     )
 
 
+class Ranked(NamedTuple):
+    """The strongest results, and how many centers matched in all."""
+
+    results: list[Result]
+    total: int
+
+
+def rank_page(
+    centers: Iterable[CenterFacts],
+    query: Query,
+    *,
+    language_spoken: str | None = None,
+    city: str | None = None,
+    limit: int = 50,
+    operations: Mapping[int, int] | None = None,
+) -> Ranked:
+    """The ``limit`` centers with the best evidence for ``query`` (see the module docstring)
+    and the number that matched; only the results shown are worded.
+
+    ``operations``: the operations matching the query per center id, when the caller has
+    already summed the matching volume cells (the portal does it in SQL with the same rule);
+    the centers' own ``volumes`` are then not read."""
+    matcher = _Matcher(query)
+    spoken = _language_code(language_spoken) if language_spoken and language_spoken.strip() else ""
+    place = _text_key(city) if city and city.strip() else ""
+    found: list[tuple[tuple[float, bool, str, int], CenterFacts, _Measure]] = []
+    # Many centers share a set of languages or a city: each is judged once per call.
+    speaks: dict[frozenset[str], bool] = {}
+    is_in: dict[tuple[str, ...], bool] = {}
+    for center in centers:
+        if spoken:
+            ok = speaks.get(center.languages)
+            if ok is None:
+                ok = speaks[center.languages] = spoken in {
+                    _language_code(code) for code in center.languages
+                }
+            if not ok:
+                continue
+        if place:
+            names = tuple(center.city.values())
+            ok = is_in.get(names)
+            if ok is None:
+                ok = is_in[names] = place in {_text_key(name) for name in names if name}
+            if not ok:
+                continue
+        measure = _measure(center, matcher, operations)
+        if measure is not None:
+            key = (-measure.score, not measure.evidence, center.code, center.id)
+            found.append((key, center, measure))
+    best = heapq.nsmallest(max(limit, 0), found, key=lambda item: item[0])
+    return Ranked([_result(center, measure, query) for _key, center, measure in best], len(found))
+
+
 def rank(
     centers: Iterable[CenterFacts],
     query: Query,
@@ -345,21 +409,9 @@ def rank(
     limit: int = 50,
 ) -> list[Result]:
     """The centers for ``query``, best evidence first (see the module docstring)."""
-    matcher = _Matcher(query)
-    spoken = _language_code(language_spoken) if language_spoken and language_spoken.strip() else ""
-    place = _text_key(city) if city and city.strip() else ""
-    found: list[tuple[tuple[float, bool, str, int], CenterFacts, _Measure]] = []
-    for center in centers:
-        if spoken and spoken not in {_language_code(code) for code in center.languages}:
-            continue
-        if place and place not in {_text_key(name) for name in center.city.values() if name}:
-            continue
-        measure = _measure(center, matcher)
-        if measure is not None:
-            key = (-measure.score, not measure.evidence, center.code, center.id)
-            found.append((key, center, measure))
-    found.sort(key=lambda item: item[0])
-    return [_result(center, measure, query) for _key, center, measure in found[: max(limit, 0)]]
+    return rank_page(
+        centers, query, language_spoken=language_spoken, city=city, limit=limit
+    ).results
 
 
 # --- wording --------------------------------------------------------------------------------------

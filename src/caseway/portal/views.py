@@ -23,16 +23,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from caseway.core.cache import remember, remember_object
 from caseway.organizations.choices import SPOKEN_LANGUAGES, CenterKind, DepartmentKind
 from caseway.organizations.models import Association, Center, Institution
-from caseway.portal import public, ranking, vocabulary
+from caseway.portal import pagecache, public, ranking, vocabulary
 from caseway.portal.choices import (
     CONTENT_LANGUAGES,
     RTL_LANGUAGES,
@@ -149,14 +148,14 @@ class Texts:
 
 # --- rendering -----------------------------------------------------------------------------------
 def _site_name(texts: Texts) -> Text:
-    association = remember("association", 60, Association.current)
+    association = pagecache.remember("association", 60, Association.current)
     if association is None:
         return texts.text("Caseway", "en")
     return texts.name(association)
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
-    return request.build_absolute_uri(path)
+    return pagecache.origin(request) + path
 
 
 def _alternates(
@@ -173,18 +172,6 @@ def _alternates(
         }
         for code in LANGUAGE_CODES
     ]
-
-
-def _cacheable(
-    request: HttpRequest, response: HttpResponse, seconds: int = CACHE_SECONDS
-) -> HttpResponse:
-    """Anyone may cache the page, except when the visitor has a session: the staff site's
-    middleware may then renew its cookie on this response, which no shared cache may keep."""
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        patch_cache_control(response, private=True, max_age=seconds)
-    else:
-        patch_cache_control(response, public=True, max_age=seconds)
-    return response
 
 
 def _page(
@@ -235,9 +222,8 @@ def _page(
         )
     response = HttpResponse(html, status=status)
     response["Content-Language"] = language
-    return _cacheable(
-        request, response, CACHE_SECONDS if status == 200 else NOT_FOUND_CACHE_SECONDS
-    )
+    seconds = CACHE_SECONDS if status == 200 else NOT_FOUND_CACHE_SECONDS
+    return pagecache.cache_control(request, response, seconds)
 
 
 def _not_found(request: HttpRequest, language: str, what: str) -> HttpResponse:
@@ -292,7 +278,7 @@ def root(request: HttpRequest) -> HttpResponse:
     language = preferred_language(request.headers.get("Accept-Language", ""))
     response = HttpResponseRedirect(reverse("portal:home", kwargs={"lang": language}))
     patch_vary_headers(response, ("Accept-Language",))
-    return _cacheable(request, response)
+    return pagecache.cache_control(request, response, CACHE_SECONDS)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -309,6 +295,7 @@ def _cities(institutions: Sequence[Institution], texts: Texts) -> list[tuple[str
 
 
 @require_safe
+@pagecache.shared()
 def home(request: HttpRequest, lang: str) -> HttpResponse:
     texts = Texts(lang)
     centers = public.centers()
@@ -325,7 +312,7 @@ def home(request: HttpRequest, lang: str) -> HttpResponse:
         )
         entry["centers"].append({"center": center, "name": texts.name(center)})
     members = sorted(institutions.values(), key=lambda e: str(e["name"]))
-    association = remember("association", 60, Association.current)
+    association = pagecache.remember("association", 60, Association.current)
     news = [_news_entry(item, texts) for item in public.published_news(limit=HOME_NEWS)]
     with translation.override(texts.ui):
         site = str(_site_name(texts))
@@ -355,6 +342,7 @@ def home(request: HttpRequest, lang: str) -> HttpResponse:
 
 
 @require_safe
+@pagecache.shared()
 def institution_page(request: HttpRequest, lang: str, code: str) -> HttpResponse:
     texts = Texts(lang)
     institution = Institution.objects.filter(code=code, voided=False).first()
@@ -537,6 +525,7 @@ def _milestones(milestones: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 @require_safe
+@pagecache.shared()
 def center_page(request: HttpRequest, lang: str, code: str) -> HttpResponse:
     texts = Texts(lang)
     page = public.center_page(code)
@@ -634,6 +623,7 @@ def center_page(request: HttpRequest, lang: str, code: str) -> HttpResponse:
 
 
 @require_safe
+@pagecache.shared()
 def news_page(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     texts = Texts(lang)
     item = (
@@ -739,6 +729,7 @@ def _search_context(
 
 
 @require_safe
+@pagecache.shared(pagecache.SEARCH_SECONDS)
 def search_page(request: HttpRequest, lang: str) -> HttpResponse:
     texts = Texts(lang)
     q = request.GET.get("q", "").strip()[:200]
@@ -747,11 +738,12 @@ def search_page(request: HttpRequest, lang: str) -> HttpResponse:
     language = language if language in spoken_codes else ""
     city = request.GET.get("city", "").strip()[:100]
     searched = bool(q or language or city)
-    # The page's words for a query are kept with its results (a minute per worker), so a
-    # repeated search costs its template only.
+    # The page's words for a query are kept with its results (a minute per worker): a search
+    # asked again in other words for the same filters ("C56", "ovarian cancer") costs its
+    # template only.
     key = f"portal-search-page:{lang}:{language}:{city}:{q}"
-    if settings.CASEWAY_PORTAL_RESULT_CACHE:
-        shown = remember_object(
+    if pagecache.enabled():
+        shown = pagecache.remember(
             key,
             public.RESULTS_SECONDS,
             lambda: _search_context(texts, q, language, city, searched),
@@ -793,18 +785,43 @@ def _cors(response: HttpResponse) -> HttpResponse:
 
 
 @require_safe
+@pagecache.shared()
 def center_json(request: HttpRequest, code: str) -> HttpResponse:
     page = public.center_page(code)
     if page is None:
         missing = JsonResponse(
             {"error": "not_found", "detail": f"No center with the code {code!r}."}, status=404
         )
-        return _cacheable(request, _cors(missing), NOT_FOUND_CACHE_SECONDS)
-    base_url = request.build_absolute_uri("/").rstrip("/")
+        return pagecache.cache_control(request, _cors(missing), NOT_FOUND_CACHE_SECONDS)
+    base_url = pagecache.origin(request)
     response = JsonResponse(
         public.center_json(page, base_url), json_dumps_params={"ensure_ascii": False}
     )
-    return _cacheable(request, _cors(response))
+    return pagecache.cache_control(request, _cors(response), CACHE_SECONDS)
+
+
+def public_paths(languages: Sequence[str]) -> list[str]:
+    """The addresses of the public pages in ``languages``: home, institutions, centers and
+    published news (what ``caseway portal warm`` renders ahead of visitors)."""
+    centers = public.centers()
+    news = NewsItem.objects.filter(voided=False, status=NewsStatus.PUBLISHED).filter(
+        Q(center__isnull=True) | Q(center__voided=False)
+    )
+    news_ids = list(news.order_by("pk").values_list("pk", flat=True))
+    paths = []
+    for lang in languages:
+        paths.append(reverse("portal:home", kwargs={"lang": lang}))
+        paths += [
+            reverse("portal:institution", kwargs={"lang": lang, "code": institution.code})
+            for institution in public.institutions()
+        ]
+        paths += [
+            reverse("portal:center", kwargs={"lang": lang, "code": center.code})
+            for center in centers
+        ]
+        paths += [reverse("portal:news", kwargs={"lang": lang, "pk": pk}) for pk in news_ids]
+    paths += [reverse("portal:center_json", kwargs={"code": center.code}) for center in centers]
+    return paths
 
 
 def _sitemap_entries(request: HttpRequest) -> list[tuple[list[dict[str, str]], str]]:
@@ -828,6 +845,7 @@ def _sitemap_entries(request: HttpRequest) -> list[tuple[list[dict[str, str]], s
 
 
 @require_safe
+@pagecache.shared()
 def sitemap(request: HttpRequest) -> HttpResponse:
     """Every public page in every content language, each listing its alternates."""
     lines = [
@@ -847,7 +865,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
             lines.append(f"<url><loc>{escape(alternate['url'])}</loc>{lastmod}{links}</url>")
     lines.append("</urlset>")
     response = HttpResponse("\n".join(lines) + "\n", content_type="application/xml; charset=utf-8")
-    return _cacheable(request, response, 3600)
+    return pagecache.cache_control(request, response, 3600)
 
 
 @require_safe
@@ -855,6 +873,6 @@ def robots(request: HttpRequest) -> HttpResponse:
     """Crawlers may read the portal; the staff site (everything else) is not for them."""
     lines = ["User-agent: *"]
     lines += [f"Allow: {path}" for path in ROBOTS_ALLOWED]
-    lines += ["Disallow: /", "", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}"]
+    lines += ["Disallow: /", "", f"Sitemap: {_absolute(request, reverse('sitemap'))}"]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-    return _cacheable(request, response, 3600)
+    return pagecache.cache_control(request, response, 3600)

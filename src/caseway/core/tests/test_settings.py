@@ -46,6 +46,8 @@ def _run(env: dict[str, str], *args: str, tmp_path: Path) -> subprocess.Complete
         ({"CASEWAY_DEBUG": "true"}, "CASEWAY_DEBUG must not be on"),
         ({"CASEWAY_FIELD_ENCRYPTION_KEY": ""}, "CASEWAY_FIELD_ENCRYPTION_KEY must be set"),
         ({"CASEWAY_ENV": "staging"}, "CASEWAY_ENV must be development, test or production"),
+        ({"CASEWAY_PUBLIC_URL": "portal.example.org"}, "CASEWAY_PUBLIC_URL must be a scheme"),
+        ({"CASEWAY_PUBLIC_URL": "https://example.org/portal"}, "CASEWAY_PUBLIC_URL must be"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from caseway.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, current_code, totp_secret
 from caseway.demo.generator import DEFAULT_SEED, DEMO_PATIENTS, DemoGenerator
 from caseway.organizations.models import Association
+from caseway.portal import pagecache
 
 
 class Command(BaseCommand):
@@ -48,7 +49,8 @@ class Command(BaseCommand):
                 raise CommandError("This database holds a real association; no demo is loaded.")
             self.stdout.write("The demo data is already loaded.")
             return
-        report = DemoGenerator(seed, patients=patients).run()
+        with pagecache.one_change():  # one new generation of portal pages, at the end
+            report = DemoGenerator(seed, patients=patients).run()
         summary = ", ".join(f"{n} {label}" for label, n in report.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {summary}."))
 

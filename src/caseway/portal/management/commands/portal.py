@@ -1,7 +1,9 @@
 """``caseway portal refresh [--center CODE ...]`` (recompute the portal's evidence from the
 registry; nightly and after imports), ``caseway portal alerts`` (e-mail coordinators six months
 before an accreditation expires and when it does, once each; run it daily) and
-``caseway portal drafts`` (draft news from registry milestones and accreditations, once each)."""
+``caseway portal drafts`` (draft news from registry milestones and accreditations, once each),
+``caseway portal warm [--language CODE ...]`` (render the public pages into the shared cache
+ahead of visitors; after the nightly refresh)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from django.db import DatabaseError, transaction
 from caseway.accounts.actor import Actor
 from caseway.core import versioning
 from caseway.organizations.models import Center
-from caseway.portal import evidence, services
+from caseway.portal import evidence, pagecache, services, views
 
 
 def _date(text: str) -> dt.date:
@@ -28,7 +30,10 @@ def _date(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "The public portal: refresh its evidence, alert about accreditations, draft news."
+    help = (
+        "The public portal: refresh its evidence, alert about accreditations, draft news, "
+        "render its pages ahead of visitors."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -48,6 +53,18 @@ class Command(BaseCommand):
         drafts = sub.add_parser("drafts", help="Draft news from milestones and accreditations.")
         drafts.add_argument(
             "--years", type=int, default=10, help="Events of the last N years (10)."
+        )
+        warm = sub.add_parser(
+            "warm", help="Render the public pages into the shared cache (after refresh)."
+        )
+        warm.add_argument(
+            "--language",
+            action="append",
+            dest="languages",
+            choices=views.LANGUAGE_CODES,
+            metavar="CODE",
+            help=f"Pages in this language (repeatable; {', '.join(views.LANGUAGE_CODES)}); "
+            "English and Korean by default.",
         )
         for command in (refresh, alerts, drafts):
             command.add_argument(
@@ -121,3 +138,21 @@ class Command(BaseCommand):
             where = item.center.code if item.center else "association"
             self.stdout.write(f"{where}: {item.event_date.isoformat()} {item.title('en')}")
         self.stdout.write(f"{len(drafts)} news drafts written.")
+
+    def do_warm(self, actor: Actor, options: dict[str, Any]) -> None:
+        languages = options.get("languages") or ["en", "ko"]
+        paths = views.public_paths(languages)
+        try:
+            done = pagecache.warm(paths)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        for failure in done.failed:
+            self.stderr.write(f"Not kept: {failure}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{done.rendered} pages rendered, {done.kept} already kept, in "
+                f"{done.seconds:.1f} s ({', '.join(languages)})."
+            )
+        )
+        if done.failed:
+            raise CommandError(f"{len(done.failed)} pages could not be rendered (above).")
