@@ -197,6 +197,39 @@ def world(db: Any) -> SimpleNamespace:
     return build_world()
 
 
+#: Elements a paragraph cannot hold: the browser closes the <p> before them, so the page's
+#: structure (and what a screen reader announces with a field) is not what the template says.
+_NOT_IN_PARAGRAPH = frozenset(
+    "address article aside div dl fieldset figure footer form h1 h2 h3 h4 h5 h6 header hr "
+    "main nav ol p pre section table ul".split()
+)
+
+
+def assert_well_nested(html: str) -> None:
+    """No block element opens inside a paragraph (e.g. a field's error list)."""
+    from html.parser import HTMLParser
+
+    class Checker(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open_paragraphs = 0
+            self.problems: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag in _NOT_IN_PARAGRAPH and self.open_paragraphs:
+                self.problems.append(f"<{tag}> inside <p> at line {self.getpos()[0]}")
+            if tag == "p":
+                self.open_paragraphs += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "p" and self.open_paragraphs:
+                self.open_paragraphs -= 1
+
+    checker = Checker()
+    checker.feed(html)
+    assert not checker.problems, checker.problems
+
+
 def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
@@ -360,6 +393,7 @@ class GateContract:
             self.url("edit", obj.pk), form_payload(form, **_form_change(type(self).change))
         )
         assert response.status_code == 409
+        assert_well_nested(response.content.decode())
         assert response.context["conflict"]["current"].version == 2
         obj.refresh_from_db()
         assert obj.version == 2  # type: ignore[attr-defined]

@@ -19,7 +19,15 @@ from django.utils import timezone
 from caseway.accounts.roles import Role
 from caseway.audit.models import AuditEvent
 from caseway.core import versioning
-from caseway.core.testing import SYSTEM, GateContract, form_payload, make, person, signed_in
+from caseway.core.testing import (
+    SYSTEM,
+    GateContract,
+    assert_well_nested,
+    form_payload,
+    make,
+    person,
+    signed_in,
+)
 from caseway.portal import forms, staff_views
 from caseway.portal.choices import NewsKind, NewsStatus
 from caseway.portal.models import Accreditation, AccreditationEvidence, CenterProfile, NewsItem
@@ -402,6 +410,7 @@ def test_the_profile_refuses_bad_codes_and_stale_versions(world: Any) -> None:
     url = reverse("portal_staff:profile_edit", args=[world.center_a.code])
     bad = client.post(url, _profile_payload(declared_icd10="ovary"))
     assert bad.status_code == 422 and "declared_icd10" in bad.context["form"].errors
+    assert_well_nested(bad.content.decode())  # the error list is not inside a paragraph
     client.post(url, _profile_payload())
     stale = client.post(url, _profile_payload(summary_en="Changed meanwhile?"))  # version 0
     assert stale.status_code == 409

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from caseway.core import versioning
-from caseway.core.testing import SYSTEM, signed_in
+from caseway.core.testing import SYSTEM, assert_well_nested, signed_in
 from caseway.tumorboard import services
 from caseway.tumorboard.models import (
     Board,
@@ -136,6 +136,7 @@ def test_incomplete_submission_is_refused_beside_its_fields(world: Any, gyn: Any
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert {"mrn", "question", "deadline"} <= set(errors)
+    assert_well_nested(response.content.decode())  # each error list beside its field
     assert "No patient with this MRN" in errors["mrn"][0]  # patient B is another center's
     assert not BoardCase.objects.exists()
 
