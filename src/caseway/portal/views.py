@@ -5,7 +5,8 @@ interface is translated into the languages Caseway has catalogues for (English a
 in the other content languages the interface is English while the centers' own texts are shown
 in the page's language when written (``models.fallback_chain``), each marked with the language
 it is really in. Pages are rendered without the staff site's context processors (no session,
-no navigation queries) and are cacheable by anyone for five minutes.
+no navigation queries), so one rendering serves every visitor: it is kept in the shared cache
+until what it shows changes (``pagecache``), and browsers and proxies may keep it five minutes.
 """
 
 from __future__ import annotations
