@@ -44,8 +44,15 @@ def request_export(actor: Any, center: Any, reason: str) -> m.BulkExport:
     return export
 
 
-def write_export(export: m.BulkExport, base_url: str = "") -> dict[str, Any]:
-    """Write the files in one pass over the center's patients; return the manifest."""
+def write_export(export: m.BulkExport, base_url: str = "", actor: Any = None) -> dict[str, Any]:
+    """Write the files in one pass over the center's patients; return the manifest.
+
+    Registry surgeries and tumor-board CarePlans are written as the person who asked may see
+    them (``actor``, else the requester; their own policies are stricter than the records'),
+    and journaled with the export as a whole."""
+    reader = actor
+    if reader is None and export.requested_by is not None:
+        reader = Actor.for_user(export.requested_by)
     directory = export_dir(export)
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, Any] = {}
@@ -57,7 +64,7 @@ def write_export(export: m.BulkExport, base_url: str = "") -> dict[str, Any]:
     )
     try:
         for patient in patients.iterator(chunk_size=500):
-            for resource in patient_resources(patient):
+            for resource in patient_resources(patient, reader, journal_each=False):
                 kind = resource["resourceType"]
                 if kind not in files:
                     files[kind] = (directory / f"{kind}.ndjson").open("w", encoding="utf-8")
@@ -84,7 +91,7 @@ def write_export(export: m.BulkExport, base_url: str = "") -> dict[str, Any]:
 
 @task()
 def run_bulk_export(export_id: int) -> None:
-    export = m.BulkExport.objects.select_related("center").get(pk=export_id)
+    export = m.BulkExport.objects.select_related("center", "requested_by").get(pk=export_id)
     m.BulkExport.objects.filter(pk=export_id).update(status=m.BulkExport.Status.RUNNING)
     try:
         manifest = write_export(export, "/fhir/")

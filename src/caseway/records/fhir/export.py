@@ -26,12 +26,15 @@ EXPORTED_ROWS: list[type[Any]] = [
 ]
 
 
-def registry_surgeries(patient: m.Patient, actor: Any) -> list[Surgery]:
+def registry_surgeries(
+    patient: m.Patient, actor: Any, *, journal_each: bool = True
+) -> list[Surgery]:
     """The patient's current registry surgeries the actor may see, children prefetched.
 
     The registry has its own policy (the operating center's clinical staff), stricter than the
     record's (a shared record is seen by another center too), so without an actor to check it
     against nothing from the registry is exported. Superseded (amended) versions are left out.
+    The reading is journaled per patient unless the caller journals a whole export.
     """
     if actor is None:
         return []
@@ -53,21 +56,24 @@ def registry_surgeries(patient: m.Patient, actor: Any) -> list[Surgery]:
         .order_by("date", "pk")
         .prefetch_related(*children)
     )
-    if surgeries:
+    if surgeries and journal_each:
         access.record_search(actor, Surgery, {"patient": patient.pk, "export": "$everything"})
     return surgeries
 
 
-def patient_resources(patient: m.Patient, actor: Any = None) -> Iterator[dict[str, Any]]:
+def patient_resources(
+    patient: m.Patient, actor: Any = None, *, journal_each: bool = True
+) -> Iterator[dict[str, Any]]:
     """Every resource of one patient: the Patient, then each row (voided rows left out).
 
     With an ``actor``, the registry surgeries they may see come too: a surgery the import wrote
     beside a surgical treatment (same source key) enriches that treatment's Procedure; one
     recorded in the registry only is a Procedure of its own. Each is followed by its registry
-    Observations.
+    Observations. Then the tumor-board CarePlans they may see. ``journal_each=False`` when the
+    caller journals the whole export (a bulk export), not one entry per patient.
     """
     yield to_fhir.patient(patient, list(patient.identifiers.filter(voided=False)))
-    surgeries = registry_surgeries(patient, actor)
+    surgeries = registry_surgeries(patient, actor, journal_each=journal_each)
     by_key = {s.source_key: s for s in surgeries if s.source_key}
     linked: set[int] = set()
     for model in EXPORTED_ROWS:
@@ -87,10 +93,12 @@ def patient_resources(patient: m.Patient, actor: Any = None) -> Iterator[dict[st
             resource = to_fhir.surgery_procedure(surgery)
             yield resource
             yield from to_fhir.surgery_observations(surgery, resource["id"])
-    yield from board_care_plans(patient, actor)
+    yield from board_care_plans(patient, actor, journal_each=journal_each)
 
 
-def board_care_plans(patient: m.Patient, actor: Any) -> Iterator[dict[str, Any]]:
+def board_care_plans(
+    patient: m.Patient, actor: Any, *, journal_each: bool = True
+) -> Iterator[dict[str, Any]]:
     """The patient's signed, current tumor-board recommendations the actor may see, as
     CarePlans (the board's policy decides, as the registry's does for surgeries)."""
     from caseway.tumorboard.fhir import care_plan
@@ -107,7 +115,7 @@ def board_care_plans(patient: m.Patient, actor: Any) -> Iterator[dict[str, Any]]
         .exclude(amendments__voided=False)
         .order_by("signed_at", "pk")
     )
-    if plans:
+    if plans and journal_each:
         access.record_search(
             actor, Recommendation, {"patient": patient.pk, "export": "$everything"}
         )

@@ -134,3 +134,34 @@ def test_bulk_export_runs_as_a_job_and_serves_its_files(
     assert AuditEvent.objects.filter(
         action="export", reason="Quality registry submission", actor_user=world.coordinator_a
     ).exists()
+
+
+def test_bulk_export_carries_the_registry_surgeries_its_requester_may_see(
+    world: Any, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A surgery recorded in the registry only is a Procedure of the export, with its
+    Observations, when the person who asked may read the registry; the export is journaled
+    once, not once per patient."""
+    from caseway.records.fhir.to_fhir import resource_id
+    from caseway.registry.tests.factories import cytoreduction
+
+    settings.CASEWAY_EXPORT_DIR = tmp_path
+    surgery = cytoreduction(world.patient_a)
+    client = signed_in(world.coordinator_a)
+    searches = AuditEvent.objects.filter(action="search").count()
+    with django_capture_on_commit_callbacks(execute=True):
+        kickoff = client.post("/fhir/$export?center=center-a&reason=Registry+submission")
+    outputs = {o["type"]: o for o in client.get(kickoff["Content-Location"]).json()["output"]}
+
+    def lines(kind: str) -> list[dict[str, Any]]:
+        content = b"".join(client.get(outputs[kind]["url"]).streaming_content)
+        return [json.loads(line) for line in content.splitlines()]
+
+    procedures = {p["id"]: p for p in lines("Procedure")}
+    assert resource_id(surgery) in procedures
+    procedure = procedures[resource_id(surgery)]
+    assert procedure["subject"]["reference"] == f"Patient/{world.patient_a.pk}"
+    part_of = {o["partOf"][0]["reference"] for o in lines("Observation") if o.get("partOf")}
+    assert f"Procedure/{resource_id(surgery)}" in part_of  # residual disease, PCI, blood loss
+    assert AuditEvent.objects.filter(action="search").count() == searches
+    assert AuditEvent.objects.filter(action="export", reason="Registry submission").exists()

@@ -82,7 +82,7 @@ class Command(BaseCommand):
             raise CommandError("--out DIR is required for a center export.")
         center = self._center(options["center"])
         job = m.BulkExport.objects.create(center=center, reason=reason)
-        manifest = bulk.write_export(job, f"{options['out']}/")
+        manifest = bulk.write_export(job, f"{options['out']}/", actor)
         options["out"].mkdir(parents=True, exist_ok=True)
         for entry in manifest["output"]:
             source = bulk.export_dir(job) / f"{entry['type']}.ndjson"
