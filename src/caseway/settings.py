@@ -31,8 +31,9 @@ _DEVELOPMENT_SECRET = "caseway-development-only-secret-key-never-use-in-producti
 SECRET_KEY = env_str("CASEWAY_SECRET_KEY", "" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
 DEBUG = env_bool("CASEWAY_DEBUG", ENVIRONMENT == "development")
 #: The portal keeps its rendered pages in the shared cache and a query's results a minute per
-#: worker (``caseway.portal.pagecache``); benchmarks switch it off to measure every page rendered.
-CASEWAY_PORTAL_CACHE = env_bool("CASEWAY_PORTAL_CACHE", True)
+#: worker (``caseway.portal.pagecache``); off by default while developing (a template being
+#: edited shows at once), and benchmarks switch it off to measure every page rendered.
+CASEWAY_PORTAL_CACHE = env_bool("CASEWAY_PORTAL_CACHE", not DEBUG)
 #: The portal's public address (scheme and host, e.g. https://portal.example.org): its canonical
 #: and alternate links, sitemap and partners' JSON name it whatever Host a request came with, and
 #: its pages can be rendered ahead of visitors (``caseway portal warm``). Unset: the request's.

@@ -3,7 +3,8 @@
 A portal page is the same for every visitor: it is rendered without the request's user or
 session. So a rendered page is kept in the shared cache (``CACHES["default"]``, the database:
 every web worker on every machine reads the same pages) under a key naming its address, the
-day (an accreditation's status changes at midnight) and the portal's *generation*. Whatever
+release (``code_version``), the day (an accreditation's status changes at midnight) and the
+portal's *generation*. Whatever
 changes what a public page shows starts a new generation: the evidence refresh, and the saving
 of accreditations, profiles, news, centers, institutions, departments, clinicians and tumor
 boards (signals connected in ``apps.py``, after the transaction commits). Pages of an old
@@ -21,6 +22,7 @@ The per-process memories the portal's pages are built from are keyed by the gene
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 import uuid
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -126,10 +129,25 @@ def origin(request: HttpRequest) -> str:
     return settings.CASEWAY_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the code that renders pages (Caseway's Python, templates, translations and
+    vocabulary): pages rendered by an earlier release are never sent by a later one. The
+    same on every machine running the same release."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".html", ".mo", ".json") and "tests" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _key(request: HttpRequest) -> str:
     address = f"{origin(request)}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"portal:page:{generation()}:{timezone.localdate().isoformat()}:{digest}"
+    day = timezone.localdate().isoformat()
+    return f"portal:page:{code_version()}:{generation()}:{day}:{digest}"
 
 
 @dataclass(frozen=True)

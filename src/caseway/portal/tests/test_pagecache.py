@@ -136,3 +136,11 @@ def test_switched_off_every_page_is_rendered(portal: Any, settings: Any) -> None
     settings.CASEWAY_PORTAL_CACHE = False
     for _n in range(2):
         assert "X-Cache" not in Client().get(center_url(portal))
+
+
+def test_a_new_release_renders_its_own_pages(portal: Any, monkeypatch: Any) -> None:
+    assert Client().get(center_url(portal))["X-Cache"] == "miss"
+    assert Client().get(center_url(portal))["X-Cache"] == "hit"
+    monkeypatch.setattr(pagecache, "code_version", lambda: "the-next-release")
+    assert Client().get(center_url(portal))["X-Cache"] == "miss"
+
