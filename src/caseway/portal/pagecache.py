@@ -55,8 +55,6 @@ SEARCH_SECONDS = 600
 #: Headers a kept page is sent again with (Cache-Control depends on the visitor: see
 #: ``cache_control``).
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Access-Control-Allow-Origin", "Vary")
-#: How long browsers and proxies may keep a page.
-BROWSER_SECONDS = 300
 
 
 def enabled() -> bool:
@@ -192,11 +190,12 @@ def shared(seconds: int = PAGE_SECONDS) -> Callable[[Callable[..., HttpResponse]
 
 
 def _max_age(response: HttpResponse) -> int:
+    """How long the view let browsers and proxies keep the page (none said: not at all)."""
     for part in response.get("Cache-Control", "").split(","):
         name, _eq, value = part.strip().partition("=")
         if name == "max-age" and value.isdigit():
             return int(value)
-    return BROWSER_SECONDS
+    return 0
 
 
 # --- ahead of visitors ---------------------------------------------------------------------------

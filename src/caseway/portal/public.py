@@ -154,7 +154,7 @@ def _static_facts(today: dt.date) -> list[ranking.CenterFacts]:
     declared = {
         center_id: (frozenset(icd10 or ()), frozenset(groups or ()))
         for center_id, icd10, groups in CenterProfile.objects.filter(
-            center__in=all_centers, published=True
+            center_id__in=ids, published=True
         ).values_list("center_id", "declared_icd10", "declared_procedure_groups")
     }
     evidence = dict(
