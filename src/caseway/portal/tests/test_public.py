@@ -16,7 +16,7 @@ from django.test import Client
 
 from caseway.core import versioning
 from caseway.core.cache import forget_objects
-from caseway.core.testing import SYSTEM, make
+from caseway.core.testing import SYSTEM, assert_well_nested, make
 from caseway.organizations.models import Institution
 from caseway.portal import evidence, pagecache, views
 from caseway.portal.choices import AccreditationStatus, NewsKind, NewsStatus
@@ -158,6 +158,7 @@ def test_every_page_is_public_cacheable_and_without_script(portal: Any) -> None:
             html = response.content.decode()
             assert "<script" not in html.lower(), url
             assert html.count("<h1") == 1, url
+            assert_well_nested(html)
             for landmark in ("<header", "<nav", "<main", "<footer", 'href="#main"'):
                 assert landmark in html, (url, landmark)
     assert "sessionid" not in client.cookies
