@@ -7,7 +7,7 @@ pages, every one going through the access gate and the versioning service.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,34 @@ class PageSet:
             )
             for route, view, page in views
         ]
+
+
+def show_errors(
+    form: forms.BaseForm, exc: ValidationError, aliases: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's or model's errors beside the form's fields (``aliases`` maps a model
+    field to the form field showing it); what no field shows goes to the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for name, messages_ in exc.message_dict.items():
+            name = (aliases or {}).get(name, name)
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def conflict_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    message: str,
+    back: str,
+    back_label: str = "",
+    current: Any = None,
+) -> HttpResponse:
+    """The 409 page of a hand-written view: someone else changed what this write was based
+    on (``current``: the record as it is now); nothing was saved."""
+    context = {"title": title, "message": message, "back": back, "back_label": back_label}
+    return render(request, "core/conflict.html", {**context, "current": current}, status=409)
 
 
 def actor_of(request: HttpRequest) -> Any:

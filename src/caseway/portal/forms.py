@@ -74,19 +74,6 @@ def managed_centers(actor: Any) -> QuerySet[Center]:
     return centers_for(actor, MANAGERS)
 
 
-def show_errors(
-    form: forms.BaseForm, exc: ValidationError, aliases: Mapping[str, str] | None = None
-) -> None:
-    """A model's or service's errors beside the form's fields (``aliases``: model field to
-    form field); the rest at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            name = (aliases or {}).get(name, name)
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- fields ----------------------------------------------------------------------------------
 
 

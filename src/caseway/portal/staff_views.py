@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 from caseway.accounts.actor import actor_for
 from caseway.audit.history import history_of
 from caseway.audit.models import AuditAction
-from caseway.core import access, journal, versioning
+from caseway.core import access, journal, ui, versioning
 from caseway.core.access import Action
 from caseway.core.ui import PageSet, VoidForm, may
 from caseway.portal import forms, services
@@ -121,20 +121,16 @@ def _conflict(
     request: HttpRequest, title: str, back: str, current: Any, message: str = ""
 ) -> HttpResponse:
     """The 409 page of a one-button change (renewal, publish, void) based on an old version."""
-    return render(
+    return ui.conflict_page(
         request,
-        "portal_staff/conflict.html",
-        {
-            "title": title,
-            "message": message
-            or _(
-                "Someone else changed this record after you opened it, so nothing was saved. "
-                "Look at it again and repeat the change if it is still needed."
-            ),
-            "back": back,
-            "current": current,
-        },
-        status=409,
+        title=title,
+        message=message
+        or _(
+            "Someone else changed this record after you opened it, so nothing was saved. "
+            "Look at it again and repeat the change if it is still needed."
+        ),
+        back=back,
+        current=current,
     )
 
 
@@ -246,7 +242,7 @@ def accreditation_renewal(request: HttpRequest, pk: int) -> HttpResponse:
         except versioning.PreconditionFailed as exc:
             return _conflict(request, _("The renewal was not recorded"), back, exc.current)
         except ValidationError as exc:
-            forms.show_errors(form, exc, {"renewal_submitted_on": "submitted_on"})
+            ui.show_errors(form, exc, {"renewal_submitted_on": "submitted_on"})
         else:
             messages.success(request, _("The renewal is recorded; the portal says it is pending."))
             return redirect(back)
@@ -316,7 +312,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
                     form.content,
                 )
             except ValidationError as exc:
-                forms.show_errors(form, exc)
+                ui.show_errors(form, exc)
             else:
                 messages.success(request, _("The document is kept."))
                 return redirect("portal_staff:accreditationevidence_detail", evidence.pk)
@@ -423,7 +419,7 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
                     "rows": forms.conflict_rows(form, theirs, current.version),
                 }
             except ValidationError as exc:
-                forms.show_errors(form, exc)
+                ui.show_errors(form, exc)
             else:
                 messages.success(request, _("The profile is saved."))
                 return redirect("portal_staff:profile_edit", code=center.code)
@@ -545,7 +541,7 @@ def news_add(request: HttpRequest) -> HttpResponse:
         except access.Forbidden:
             form.add_error("center", _("You cannot add news there."))
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("The draft is saved. Publish it when it is ready."))
             return redirect("portal_staff:newsitem_detail", item.pk)
@@ -590,7 +586,7 @@ def news_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "rows": forms.conflict_rows(form, theirs, current.version),
             }
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("portal_staff:newsitem_detail", saved.pk)
@@ -645,7 +641,7 @@ def news_void(request: HttpRequest, pk: int) -> HttpResponse:
         except versioning.PreconditionFailed as exc:
             return _conflict(request, _("The news item was not voided"), back, exc.current)
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("Voided."))
             return redirect(back)

@@ -2,8 +2,8 @@
 
 Rows a form offers (boards, patients, clinicians, meetings) come from querysets the view took
 through the access gate. What a form cannot judge alone (a board's sites, a meeting's status,
-a recommendation's coherence) the services and models judge; :func:`show_errors` puts their
-messages beside the same fields.
+a recommendation's coherence) the services and models judge; ``caseway.core.ui.show_errors``
+puts their messages beside the same fields.
 """
 
 from __future__ import annotations
@@ -37,17 +37,6 @@ from caseway.tumorboard.models import Board, BoardCase, Meeting, Recommendation
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 #: Rows offered for the treatment sequence; empty rows are ignored.
 STEP_ROWS = 5
-
-
-def show_errors(form: forms.Form, exc: ValidationError, aliases: Mapping[str, str] = {}) -> None:
-    """Put a service's or model's errors beside the form's fields (``aliases`` maps a model
-    field to the form field showing it); what no field shows goes to the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            field = aliases.get(name, name)
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def clinician_label(clinician: Clinician) -> str:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from caseway.accounts.actor import actor_for
-from caseway.core import access, versioning
+from caseway.core import access, ui, versioning
 from caseway.core.access import Action
 from caseway.core.ui import may
 from caseway.organizations.choices import DepartmentKind
@@ -59,17 +59,8 @@ def _conflict(
     request: HttpRequest, title: str, message: str, back: str, back_label: str, current: Any = None
 ) -> HttpResponse:
     """The 409 page: someone else changed what this write was based on; nothing was saved."""
-    return render(
-        request,
-        "tumorboard/conflict.html",
-        {
-            "title": title,
-            "message": message,
-            "back": back,
-            "back_label": back_label,
-            "current": current,
-        },
-        status=409,
+    return ui.conflict_page(
+        request, title=title, message=message, back=back, back_label=back_label, current=current
     )
 
 
@@ -234,7 +225,7 @@ def generate_meetings(request: HttpRequest, code: str) -> HttpResponse:
         try:
             created = services.generate_meetings(actor, board, *form.period)
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -512,7 +503,7 @@ def invite_guest(request: HttpRequest, pk: int) -> HttpResponse:
                 actor, meeting, form.cleaned_data["clinician"], form.cleaned_data["department"]
             )
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("The guest is invited."))
             return redirect("tumorboard:meeting_detail", meeting.pk)
@@ -578,7 +569,7 @@ def close_meeting(request: HttpRequest, pk: int) -> HttpResponse:
                 exc.current,
             )
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             if closed.quorum_met:
                 messages.success(request, _("The meeting is closed with its quorum."))
@@ -679,7 +670,7 @@ def submit_case(request: HttpRequest) -> HttpResponse:
         except access.Forbidden:
             form.add_error("board", _("You cannot submit cases to this board."))
         except ValidationError as exc:
-            forms.show_errors(form, exc, forms.CASE_ALIASES)
+            ui.show_errors(form, exc, forms.CASE_ALIASES)
         else:
             messages.success(request, _("The case is submitted."))
             return redirect("tumorboard:case_detail", created.pk)
@@ -844,7 +835,7 @@ def triage_case(request: HttpRequest, pk: int) -> HttpResponse:
         except versioning.PreconditionFailed as exc:
             return _case_conflict(request, case, exc)
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("The triage is recorded."))
             return redirect("tumorboard:case_detail", case.pk)
@@ -865,7 +856,7 @@ def withdraw_case(request: HttpRequest, pk: int) -> HttpResponse:
         except versioning.PreconditionFailed as exc:
             return _case_conflict(request, case, exc)
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("The case is withdrawn."))
             return redirect("tumorboard:case_detail", case.pk)
@@ -941,7 +932,7 @@ def rediscuss_case(request: HttpRequest, pk: int) -> HttpResponse:
                 actor, case, data["reason"], data["question"], data["deadline"], data["urgency"]
             )
         except ValidationError as exc:
-            forms.show_errors(form, exc, {"rediscussion_reason": "reason"})
+            ui.show_errors(form, exc, {"rediscussion_reason": "reason"})
         else:
             messages.success(request, _("The case is submitted again."))
             return redirect("tumorboard:case_detail", again.pk)
@@ -1014,7 +1005,7 @@ def recommend(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.recommend(actor, recommendation)
         except ValidationError as exc:
-            forms.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
+            ui.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
         else:
             messages.success(
                 request, _("The recommendation is recorded; sign it to make it final.")
@@ -1059,7 +1050,7 @@ def edit_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
                 exc.current,
             )
         except ValidationError as exc:
-            forms.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
+            ui.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
         else:
             messages.success(request, _("Saved."))
             return redirect("tumorboard:case_detail", case.pk)
@@ -1121,7 +1112,7 @@ def amend_recommendation(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.amend(actor, original, form.values(), form.cleaned_data["amendment_reason"])
         except ValidationError as exc:
-            forms.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
+            ui.show_errors(form, exc, forms.RECOMMENDATION_ALIASES)
         else:
             messages.success(request, _("The amendment is signed; the original is kept."))
             return redirect("tumorboard:case_detail", case.pk)
@@ -1156,7 +1147,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         except versioning.PreconditionFailed as exc:
             return _case_conflict(request, case, exc)
         except ValidationError as exc:
-            forms.show_errors(form, exc)
+            ui.show_errors(form, exc)
         else:
             messages.success(request, _("The follow-up is recorded."))
             return redirect("tumorboard:case_detail", case.pk)
