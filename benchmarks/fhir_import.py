@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.report import machine, write_section  # noqa: E402
+
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Patient records: FHIR NDJSON import"
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgres://caseway:caseway@127.0.0.1:5432/caseway_import_bench")
@@ -87,10 +89,6 @@ def recreate_postgres() -> None:
                        capture_output=True)
 
 
-def machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{platform.node()}: {os.cpu_count()} cores, {memory:.0f} GiB, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
 def write_results(count: int, floor: float, rates: dict[str, float]) -> str:
@@ -105,15 +103,7 @@ def write_results(count: int, floor: float, rates: dict[str, float]) -> str:
     for name, rate in rates.items():
         lines.append(f"| import into {name} | {rate:,.0f} | {rate / floor:.0%} |")
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1:] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import http.client
 import os
-import platform
 import secrets
 import socket
 import statistics
@@ -27,12 +26,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.report import machine, write_section  # noqa: E402
+
 BIN = Path(sys.executable).parent
 DATABASE = "caseway_bench"
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", f"postgres://caseway:caseway@127.0.0.1:5432/{DATABASE}"
 )
-RESULTS = ROOT / "docs" / "benchmarks.md"
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 SECTION = "## Foundation: dashboard and API list latency"
@@ -185,12 +187,6 @@ def measure(url: str, headers: dict[str, str], total: int, clients: int) -> dict
     }
 
 
-def machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.node()}: {os.cpu_count()} cores, {memory:.0f} GiB, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def write_results(rows: list[tuple[str, dict[str, float]]], clients: int, workers: int) -> str:
@@ -212,15 +208,7 @@ def write_results(rows: list[tuple[str, dict[str, float]]], clients: int, worker
             f"{r['p95']:.1f} | {r['throughput']:.0f} |"
         )
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def main() -> None:

@@ -59,8 +59,8 @@ for _path in (ROOT, ROOT / "src"):
 
 from benchmarks import http_latency as hl  # noqa: E402
 from benchmarks import registry_indicators as ri  # noqa: E402
+from benchmarks.report import machine, write_section  # noqa: E402
 
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SAVED = ROOT / "var" / "portal-bench-result.json"  # the last run
 LOADED = ROOT / "var" / "portal-bench-load.json"  # what the database holds (--reuse-database)
 SECTION = "## Portal: search and center pages"
@@ -1154,7 +1154,7 @@ def write_results(saved: dict[str, Any]) -> str:
     lines = [
         SECTION,
         "",
-        f"Run {saved['when']} UTC on {ri.machine()}; {shared}: the two cores are shared with "
+        f"Run {saved['when']} UTC on {machine()}; {shared}: the two cores are shared with "
         "other jobs, and the clients, gunicorn and PostgreSQL all run on them, so the figures "
         "are pessimistic.",
         "",
@@ -1328,15 +1328,7 @@ def write_results(saved: dict[str, Any]) -> str:
     if saved.get("notes"):
         lines += ["", saved["notes"]]
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def main() -> None:

@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.report import machine, write_section  # noqa: E402
+
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Registry: CSV import rate"
 CENTER = "bench-gcc"
 PG_BASE = os.environ.get("BENCH_POSTGRES", "postgres://caseway:caseway@127.0.0.1:5432")
@@ -318,7 +321,6 @@ def recreate_postgres(name: str) -> None:
 # --- the results ----------------------------------------------------------------------------------
 def write_results(rows: int, size: int, floor: float, rates: dict[str, dict[str, float]]) -> str:
     sys.path.insert(0, str(ROOT))
-    from benchmarks.fhir_import import machine
 
     lines = [
         SECTION,
@@ -348,15 +350,7 @@ def write_results(rows: int, size: int, floor: float, rates: dict[str, dict[str,
                 f"{measured['again'] / floor:.1%} |"
             )
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def _columns() -> list[str]:

@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import os
 import pickle
-import platform
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "docs" / "benchmarks.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from benchmarks.report import machine, write_section  # noqa: E402
+
 SAVED = ROOT / "var" / "registry-bench-result.json"  # the last run, with the plans
 SECTION = "## Registry: ESGO indicators at national scale"
 PG_URL = os.environ.get(
@@ -419,12 +421,6 @@ def recreate_postgres() -> None:
         conn.execute(f"CREATE DATABASE {name}")
 
 
-def machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.node()}: {os.cpu_count()} cores, {memory:.0f} GiB, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def verdict(results: dict[str, dict[str, Any]]) -> str:
@@ -492,15 +488,7 @@ def write_results(
             f"{result['dashboard_p95_ms']:.0f} | {result['dashboard_cases']:,} |"
         )
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def main() -> None:

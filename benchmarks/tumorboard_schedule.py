@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import machine, write_section  # noqa: E402
 from caseway.tumorboard.scheduling import (  # noqa: E402
     Case,
     Meeting,
@@ -41,7 +42,6 @@ from caseway.tumorboard.scheduling import (  # noqa: E402
     solve,
 )
 
-RESULTS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Tumor board: agenda scheduling"
 SEED = 20261128
 SEOUL = dt.timezone(dt.timedelta(hours=9))
@@ -214,7 +214,6 @@ def decidable_only(row: Row, meetings: list[Meeting], cases: list[Case]) -> Row:
 def write_results(
     cases: list[Case], meetings: list[Meeting], rows: list[Row], repeat: int, load: float
 ) -> str:
-    from benchmarks.fhir_import import machine
 
     demand = sum(c.minutes for c in cases)
     capacity = sum(m.minutes for m in meetings)
@@ -285,15 +284,7 @@ def write_results(
         f"{solver.outcome})."
     )
     block = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + block + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-    return block
+    return write_section(SECTION, block)
 
 
 def main() -> None:
