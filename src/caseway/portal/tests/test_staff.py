@@ -556,6 +556,7 @@ def test_the_dashboard_lists_accreditations_to_renew_to_their_managers(world: An
     assert [r.accreditation.body for r in rows] == ["ESGO"]
     main = page.content.decode().split("<main", 1)[1]  # in the page, not in its <title>
     assert "Accreditations to renew" in main and "Valid, renewal due" in main
+    assert main.count('data-testid="accreditations-to-renew"') == 1  # listed once
     admin = signed_in(world.admin).get("/").context["accreditations"]
     assert [r.accreditation.body for r in admin] == ["ESGO"]
     for user in (world.clinician_user_a, world.coordinator_b, world.patient):
