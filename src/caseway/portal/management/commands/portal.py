@@ -7,7 +7,6 @@ ahead of visitors; after the nightly refresh)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import smtplib
 import time
 from typing import Any
@@ -18,15 +17,9 @@ from django.db import DatabaseError, transaction
 
 from caseway.accounts.actor import Actor
 from caseway.core import versioning
+from caseway.core.management.arguments import iso_date
 from caseway.organizations.models import Center
 from caseway.portal import evidence, pagecache, services, views
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-28.") from None
 
 
 class Command(BaseCommand):
@@ -68,7 +61,7 @@ class Command(BaseCommand):
         )
         for command in (refresh, alerts, drafts):
             command.add_argument(
-                "--today", type=_date, default=None, help="Judge as of this date (YYYY-MM-DD)."
+                "--today", type=iso_date, default=None, help="Judge as of this date (YYYY-MM-DD)."
             )
 
     def handle(self, *args: Any, **options: Any) -> None:

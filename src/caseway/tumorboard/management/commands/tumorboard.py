@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -15,15 +14,9 @@ from django.utils import timezone, translation
 
 from caseway.accounts.actor import Actor
 from caseway.core import versioning
+from caseway.core.management.arguments import iso_date
 from caseway.tumorboard import metrics, services
 from caseway.tumorboard.models import Board
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-12-01.") from None
 
 
 class Command(BaseCommand):
@@ -38,8 +31,8 @@ class Command(BaseCommand):
         report = sub.add_parser("metrics", help="The board's metrics for a period.")
         for command in (schedule, meetings, report):
             command.add_argument("--board", required=True, help="Board code, e.g. smc-gcc-gyn")
-            command.add_argument("--from", dest="start", required=True, type=_date)
-            command.add_argument("--to", dest="end", required=True, type=_date)
+            command.add_argument("--from", dest="start", required=True, type=iso_date)
+            command.add_argument("--to", dest="end", required=True, type=iso_date)
         schedule.add_argument("--apply", action="store_true", help="Write the agenda too.")
         schedule.add_argument("--time-limit", type=float, default=5.0, help="Seconds (5).")
         report.add_argument("--format", choices=("table", "json"), default="table")
